@@ -1,0 +1,46 @@
+"""How chapters render plotly figures, in the book build and in a live kernel.
+
+plotly's default mimetype in a kernel is dropped by myst-nb (the figure would be silently missing from the
+page), and its ``notebook`` renderer inlines 4.6 MB of plotly.js into every page. In the book build
+(``KERNEL_SSL_RENDERER=book``, set by the Makefile and the tests) figures are written as plain HTML that
+expects the plotly.js the book itself serves (``book/_ext/offline_assets.py`` adds it to the pages that
+hold a figure). Anywhere else (Binder, Colab, a local Jupyter) plotly's own default renderer is kept.
+"""
+from __future__ import annotations
+
+import os
+
+import plotly.io as pio
+from plotly.io._base_renderers import MimetypeRenderer
+
+BOOK_RENDERER = "kernel_ssl_book"
+ENV_VAR = "KERNEL_SSL_RENDERER"
+
+
+class BookHtmlRenderer(MimetypeRenderer):
+    """Render a figure as a ``text/html`` fragment without plotly.js (the page provides it)."""
+
+    def to_mimebundle(self, fig_dict):
+        html = pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, validate=False,
+                           config={"displaylogo": False, "responsive": True})
+        return {"text/html": html}
+
+
+def configure_plotly(renderer: str | None = None) -> str:
+    """Select the renderer for this kernel and return its name.
+
+    ``renderer=None`` reads ``$KERNEL_SSL_RENDERER``: ``"book"`` selects the book's HTML renderer; unset or
+    ``"auto"`` keeps plotly's default (which plotly picks for Colab, JupyterLab or a classic notebook).
+    """
+    choice = renderer if renderer is not None else os.environ.get(ENV_VAR, "auto")
+    if choice not in ("book", "auto"):
+        raise ValueError(f"renderer must be 'book' or 'auto' (or ${ENV_VAR} unset), got {choice!r}")
+    if choice == "book":
+        pio.renderers[BOOK_RENDERER] = BookHtmlRenderer()
+        pio.renderers.default = BOOK_RENDERER
+    return pio.renderers.default
+
+
+def in_colab() -> bool:
+    """True inside Google Colab (used by the chapters' install cell and widget set-up)."""
+    return "COLAB_RELEASE_TAG" in os.environ or "google.colab" in __import__("sys").modules

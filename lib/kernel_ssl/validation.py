@@ -1,0 +1,112 @@
+"""Input checks shared by every public function: each raises with the argument's name and what was expected."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def as_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
+    """Return ``value`` as a NumPy array after checking its rank and that every entry is finite.
+
+    Works on NumPy and JAX arrays alike (JAX arrays are converted to NumPy only for the check).
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - defensive: exotic objects
+        raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from exc
+    if not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return arr
+
+
+def check_finite(name: str, value: Any, ndim: int | None = None) -> None:
+    """Like :func:`as_finite_array` but returns nothing (use when the array itself is kept as is)."""
+    as_finite_array(name, value, ndim)
+
+
+def check_positive_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
+    """Check ``minimum <= value (<= maximum)`` for an integer and return it as ``int``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise ValueError(f"{name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def check_positive_float(name: str, value: Any, allow_zero: bool = False,
+                         maximum: float | None = None) -> float:
+    """Check that ``value`` is a finite real number > 0 (or >= 0) and return it as ``float``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if maximum is not None:
+        ok = ok and value <= maximum
+    if not ok:
+        lower = ">= 0" if allow_zero else "> 0"
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise ValueError(f"{name} must be a finite number {lower}{upper}, got {value}")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Check that ``value`` is one of ``choices``."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_same_shape(name_a: str, a: Any, name_b: str, b: Any) -> None:
+    """Check that two arrays have the same shape (e.g. the two views of positive pairs)."""
+    sa, sb = np.shape(a), np.shape(b)
+    if sa != sb:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {sa} and {sb}")
+
+
+def check_symmetric(name: str, value: Any, rtol: float = 1e-8) -> np.ndarray:
+    """Check a finite square symmetric matrix; asymmetry is measured relative to its norm."""
+    arr = as_finite_array(name, value, ndim=2)
+    if arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {arr.shape}")
+    scale = max(np.linalg.norm(arr), np.finfo(float).tiny)
+    if np.linalg.norm(arr - arr.T) > rtol * scale:
+        raise ValueError(f"{name} must be symmetric (relative asymmetry > {rtol:g})")
+    return arr
+
+
+def check_params(**specs: tuple[Any, str, dict]) -> None:
+    """Validate a chapter's parameters cell in one call.
+
+    Each keyword is ``name=(value, kind, options)`` with kind one of ``"int"``, ``"float"``,
+    ``"bool"``, ``"choice"``, ``"int_list"``; options are passed to the matching check
+    (``minimum``/``maximum`` for ints, ``allow_zero``/``maximum`` for floats, ``choices``).
+    """
+    for name, (value, kind, options) in specs.items():
+        if kind == "int":
+            check_positive_int(name, value, **options)
+        elif kind == "float":
+            check_positive_float(name, value, **options)
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False, got {value!r}")
+        elif kind == "choice":
+            check_choice(name, value, options["choices"])
+        elif kind == "int_list":
+            if not isinstance(value, (list, tuple)) or len(value) < options.get("min_len", 1):
+                raise ValueError(f"{name} must be a list of at least {options.get('min_len', 1)} integers, got {value!r}")
+            for i, v in enumerate(value):
+                check_positive_int(f"{name}[{i}]", v, minimum=options.get("minimum", 1),
+                                   maximum=options.get("maximum"))
+        else:  # pragma: no cover - programming error in a chapter
+            raise ValueError(f"unknown parameter kind {kind!r} for {name}")

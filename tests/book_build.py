@@ -1,0 +1,22 @@
+"""Build the book once per test session (strict: warnings are errors), for the build and browser tests."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from toc import ROOT
+
+HTML = ROOT / "_build" / "html"
+
+
+@lru_cache(maxsize=1)
+def build_book() -> tuple[int, str]:
+    """Run ``jupyter-book build`` with -W -n --keep-going; returns (exit code, combined output)."""
+    env = dict(os.environ, KERNEL_SSL_RENDERER="book", TF_CPP_MIN_LOG_LEVEL="3")
+    jb = Path(sys.executable).parent / "jupyter-book"
+    proc = subprocess.run([str(jb), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    return proc.returncode, proc.stdout + proc.stderr
