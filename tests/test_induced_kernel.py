@@ -368,3 +368,27 @@ def test_figures_build():
     assert len(fig.data) == 8
     with pytest.raises(ValueError, match="frames must hold at least one"):
         ik.heatmap_pair_slider(np.eye(3), {}, ["a"], "b", "i", "t", "d")
+
+
+def test_induced_gram_and_probe_sweep():
+    k, cross, groups, a = _problem(n_images=4, n_views=3, n_eval=6)
+    joint = np.block([[k, cross], [cross.T, np.eye(6)]])
+    idx = np.arange(12)
+    f = ik.factor_gram(k)
+    full = ik.induced_gram(joint, idx, a, 4)
+    np.testing.assert_allclose(full[12:, 12:], ik.induced_kernel(f, ik.contrastive_target(a, 4), cross), atol=1e-10)
+    nc = ik.induced_gram(joint, idx, a, 4, loss="noncontrastive")
+    np.testing.assert_allclose(nc[:12, :12], ik.noncontrastive_target(a, 4), atol=1e-8)
+    with pytest.raises(ValueError, match="train must hold distinct row indices"):
+        ik.induced_gram(joint, np.array([0, 0, 1]), a[:3, :3], 1)
+    labels = np.array([0, 1, 0, 1])[groups]
+    out = ik.probe_sweep(k, cross, groups, labels, np.array([0, 0, 1, 1, 0, 1]), 2, [1, 2, 4], 0.1, 1e-2)
+    assert set(out) == {"base", "induced", "unregularised", "zero_filled"}
+    assert out["induced"].shape == (3,)
+    assert out["unregularised"] == out["zero_filled"]  # the derived identity (scores proportional)
+    with pytest.raises(ValueError, match="n_labelled must be at least 1 and at most 4"):
+        ik.probe_sweep(k, cross, groups, labels, np.zeros(6), 5, [1], 0.1, 1e-2)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ik.base_gram("linear", cross, cross)
+    with pytest.raises(ValueError, match="gamma is required"):
+        ik.base_gram("rbf", cross, cross)

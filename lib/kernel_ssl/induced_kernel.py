@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.linalg import null_space
 
-from .augmentation_graph import check_adjacency, laplacian
+from .augmentation_graph import adjacency_from_groups, check_adjacency, laplacian
 from .figures import PALETTE, THEORY_DASH, base_layout
 from .validation import (as_finite_array, check_choice, check_positive_float, check_positive_int,
                          check_symmetric)
@@ -42,6 +42,7 @@ PSD_RTOL = 1e-8
 # Solving with K when cond(K) > 1e12 loses more than 12 of float64's 16 digits: refuse, and ask for a jitter.
 MAX_CONDITION = 1e12
 LOSSES = ("contrastive", "noncontrastive")
+BASE_KERNELS = ("rbf", "ntk")
 METRICS = ("kernel", "identity")
 
 
@@ -314,12 +315,14 @@ def penalised_noncontrastive_loss(z: jnp.ndarray, lap: jnp.ndarray, penalty: flo
 
 
 class KernelModelRun(NamedTuple):
-    """Result of :func:`train_kernel_model`: coefficients ``B`` (``d x N``), training outputs ``Z = BK``,
-    the loss every ``record_every`` steps (without the ridge term) and the matching effective times."""
+    """Result of :func:`train_kernel_model`: final coefficients ``B`` (``d x N``), training outputs ``Z = BK``,
+    the loss every ``record_every`` steps (without the ridge term), the coefficients at the same steps
+    (``(T+1, d, N)``) and the matching effective times ``lr * step``."""
 
     coeffs: np.ndarray
     outputs: np.ndarray
     losses: np.ndarray
+    history: np.ndarray
     times: np.ndarray
 
 
@@ -369,11 +372,11 @@ def _descent(b0, gram, gram_inv, adjacency, lap, loss, metric, lr, steps, record
 
     def block(b, _):
         value = loss_of_z(b @ gram)
-        b, _ = jax.lax.scan(step, b, None, length=record_every)
-        return b, value
+        b_next, _ = jax.lax.scan(step, b, None, length=record_every)
+        return b_next, (value, b)
 
-    b, trace = jax.lax.scan(block, b0, None, length=steps // record_every)
-    return b, jnp.concatenate([trace, loss_of_z(b @ gram)[None]])
+    b, (trace, history) = jax.lax.scan(block, b0, None, length=steps // record_every)
+    return b, jnp.concatenate([trace, loss_of_z(b @ gram)[None]]), jnp.concatenate([history, b[None]])
 
 
 def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "contrastive", steps: int = 20000,
@@ -412,13 +415,14 @@ def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "con
     else:
         gram_inv = np.zeros((1, 1))
     b0 = init_scale * jax.random.normal(key, (d, n), dtype=jnp.float64) / np.sqrt(n)
-    b, trace = _descent(b0, jnp.asarray(k), jnp.asarray(gram_inv), jnp.asarray(a), jnp.asarray(laplacian(a)),
-                        loss, metric, float(lr), steps, record_every, float(ridge), float(penalty))
-    b, trace = np.asarray(b), np.asarray(trace)
+    b, trace, history = _descent(b0, jnp.asarray(k), jnp.asarray(gram_inv), jnp.asarray(a),
+                                 jnp.asarray(laplacian(a)), loss, metric, float(lr), steps, record_every,
+                                 float(ridge), float(penalty))
+    b, trace, history = np.asarray(b), np.asarray(trace), np.asarray(history)
     if not np.all(np.isfinite(trace)) or not np.all(np.isfinite(b)):
         raise FloatingPointError("gradient descent diverged (non-finite loss); lower lr")
     times = lr * record_every * np.arange(trace.shape[0])
-    return KernelModelRun(b, b @ k, trace, times)
+    return KernelModelRun(b, b @ k, trace, history, times)
 
 
 # ----------------------------------------------------------------------------------- measurements
@@ -550,6 +554,90 @@ def rbf_gram(x1, x2, gamma: float) -> np.ndarray:
     return rbf_kernel(a.astype(np.float64), b.astype(np.float64), gamma=gamma)
 
 
+def base_gram(kind: str, x1, x2, gamma: float | None = None) -> np.ndarray:
+    r"""Base kernel between two point sets, shape ``(n1, n2)``: ``"rbf"`` (needs ``gamma``, see
+    :func:`median_gamma`) or ``"ntk"``, the infinite-width NTK of the two-layer ReLU net without bias
+    (``neural_tangents.stax`` via ``kernels.analytic_ntk``). Both have unit diagonal on the digits views, which
+    lie on the sphere :math:`\lVert x\rVert^2=m` (for the NTK: :math:`\tfrac12+\tfrac12`), so ridge values are
+    comparable between them."""
+    check_choice("kind", kind, BASE_KERNELS)
+    if kind == "rbf":
+        if gamma is None:
+            raise ValueError("gamma is required for kind='rbf' (e.g. median_gamma(x_train))")
+        return rbf_gram(x1, x2, gamma)
+    from .kernels import analytic_ntk
+
+    return np.asarray(analytic_ntk(x1, x2, "relu"), dtype=np.float64)
+
+
+def induced_gram(gram, train, adjacency, d: int, loss: str = "contrastive", ridge: float = 0.0,
+                 jitter: float = 0.0) -> np.ndarray:
+    r"""Induced kernel among all points of a joint Gram matrix ``gram`` whose rows ``train`` (indices) are the
+    training points of the graph ``adjacency``: :math:`k^\star = K_{\cdot T}K_{TT}^{-1}MK_{TT}^{-1}K_{T\cdot}` with
+    :math:`M` the optimum of ``loss`` (``"noncontrastive"``: the constrained form). Shape ``(n_all, n_all)``."""
+    k = check_symmetric("gram", gram).astype(np.float64)
+    idx = np.asarray(train)
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or idx.size == 0:
+        raise ValueError("train must be a non-empty 1-D array of row indices")
+    if idx.min() < 0 or idx.max() >= k.shape[0] or np.unique(idx).size != idx.size:
+        raise ValueError(f"train must hold distinct row indices in [0, {k.shape[0]})")
+    check_choice("loss", loss, LOSSES)
+    factor = factor_gram(k[np.ix_(idx, idx)], jitter=jitter)
+    a = check_adjacency(adjacency, idx.size)
+    use = factor if ridge > 0 else None
+    if loss == "contrastive":
+        m = contrastive_target(a, d, ridge, use)
+    else:
+        m = noncontrastive_target(a, d, ridge, use)
+    return induced_kernel(factor, m, k[idx])
+
+
+def probe_sweep(gram, cross_test, groups, labels, labels_test, n_labelled: int, dims: Sequence[int],
+                ridge: float, probe_ridge: float) -> dict:
+    r"""Downstream probes on one SSL training set (views of ``n`` sources, groups ``0..n-1``).
+
+    The probes are fitted on the views of the first ``n_labelled`` sources and tested on the test points
+    (``cross_test`` = :math:`k(X, X_{\rm test})`). Probe ridges are ``probe_ridge`` times the mean squared norm
+    of the probe's training features (the mean diagonal of its Gram matrix). Returns a dict with
+    ``"base"`` (kernel ridge classifier with the base kernel), ``"induced"`` (linear probe on the induced
+    features of :math:`[A-\tfrac\lambda2K^{-1}]_d` for each ``d`` in ``dims``, ``ridge`` :math:`=\lambda`),
+    ``"unregularised"`` (the same with :math:`\lambda=0` and ``d`` = number of groups) and ``"zero_filled"``
+    (ridgeless base-kernel regression with the labels of the labelled views and 0 on the others: the derived
+    prediction for ``"unregularised"``).
+    """
+    k = check_symmetric("gram", gram).astype(np.float64)
+    g = as_finite_array("groups", groups, ndim=1)
+    y = as_finite_array("labels", labels, ndim=1)
+    yte = as_finite_array("labels_test", labels_test, ndim=1)
+    cross = as_finite_array("cross_test", cross_test, ndim=2)
+    if g.shape[0] != k.shape[0] or y.shape[0] != k.shape[0] or cross.shape != (k.shape[0], yte.shape[0]):
+        raise ValueError(f"groups, labels ({k.shape[0]} entries) and cross_test ({k.shape[0]}, n_test) must "
+                         f"match gram; got {g.shape}, {y.shape}, {cross.shape}")
+    n_groups = int(g.max()) + 1
+    n_labelled = check_positive_int("n_labelled", n_labelled, maximum=n_groups)
+    dims = [check_positive_int(f"dims[{i}]", dd, maximum=n_groups) for i, dd in enumerate(dims)]
+    probe_ridge = check_positive_float("probe_ridge", probe_ridge)
+    lab = g < n_labelled
+    factor = factor_gram(k)
+    a = adjacency_from_groups(g.astype(np.int64))
+    out = {"base": kernel_probe_accuracy(k[np.ix_(lab, lab)], cross[lab], y[lab], yte,
+                                         probe_ridge * float(np.mean(np.diag(k)[lab])))}
+
+    def probe(values, vectors, d):
+        ftr = induced_features(factor, values, vectors, k[:, lab], d)
+        fte = induced_features(factor, values, vectors, cross, d)
+        return linear_probe_accuracy(ftr, fte, y[lab], yte, probe_ridge * float(np.mean(np.sum(ftr ** 2, axis=1))))
+
+    values, vectors = contrastive_spectrum(a, ridge, factor if ridge > 0 else None, n_top=max(dims))
+    out["induced"] = np.array([probe(values, vectors, dd) for dd in dims])
+    values, vectors = contrastive_spectrum(a, n_top=n_groups)
+    out["unregularised"] = probe(values, vectors, n_groups)
+    classes = np.unique(y[lab])
+    filled = np.where(lab[:, None], (y[:, None] == classes[None, :]).astype(np.float64), 0.0)
+    out["zero_filled"] = float(np.mean(classes[np.argmax(cross.T @ factor.solve(filled), axis=1)] == yte))
+    return out
+
+
 # -------------------------------------------------------------------------------------------- figures
 def heatmap_pair_slider(base, frames: Mapping[str, np.ndarray], tick_text: Sequence[str], base_title: str,
                         induced_title: str, title: str, slider_label: str, active: int = 0) -> go.Figure:
@@ -619,4 +707,30 @@ def probe_accuracy_slider(dims: Sequence[int], panels: Mapping[str, Mapping[str,
                                     steps=steps)])
     base_layout(fig, title, "", "test accuracy", height=500)
     fig.update_xaxes(type="log", title_text="embedding dimension d")
+    return fig
+
+
+def series_figure(series: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str, xaxis: str, yaxis: str,
+                  reference: tuple[str, float] | None = None, log_x: bool = False,
+                  log_y: bool = False) -> go.Figure:
+    """Measured curves with their own x values (``series[name] = (x, y)``, solid) and an optional dashed
+    horizontal reference ``(name, value)`` (a derived prediction)."""
+    fig = go.Figure()
+    lo, hi = np.inf, -np.inf
+    for i, (name, (xs, ys)) in enumerate(series.items()):
+        xa = as_finite_array(f"series[{name!r}] x", xs, ndim=1)
+        ya = as_finite_array(f"series[{name!r}] y", ys, ndim=1)
+        if xa.shape != ya.shape:
+            raise ValueError(f"series[{name!r}] must have x and y of equal length, got {xa.shape} and {ya.shape}")
+        lo, hi = min(lo, float(xa.min())), max(hi, float(xa.max()))
+        fig.add_trace(go.Scatter(x=xa, y=ya, mode="lines", name=name, line=dict(color=PALETTE[i % len(PALETTE)])))
+    if reference is not None:
+        name, value = reference
+        fig.add_trace(go.Scatter(x=[lo, hi], y=[float(value)] * 2, mode="lines", name=name,
+                                 line=dict(color="black", dash=THEORY_DASH)))
+    base_layout(fig, title, xaxis, yaxis)
+    if log_x:
+        fig.update_xaxes(type="log")
+    if log_y:
+        fig.update_yaxes(type="log", exponentformat="power")
     return fig
