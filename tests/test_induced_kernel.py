@@ -225,6 +225,22 @@ def test_gradient_descent_reaches_the_closed_form(loss, d, ridge):
     assert np.all(np.diff(run.losses) <= 1e-9 * run.losses[0])  # monotone descent at a stable step size
 
 
+def test_record_steps_and_history():
+    assert ik.record_steps(1000, 4, log_spaced=False).tolist() == [0, 1, 334, 667, 1000]
+    log = ik.record_steps(10000, 5)
+    assert log.tolist() == [0, 1, 10, 100, 1000, 10000]
+    k, _, _, a = _problem()
+    run = ik.train_kernel_model(jax.random.PRNGKey(3), k, a, 2, steps=300, n_records=7)
+    assert run.history.shape == (len(run.steps), 2, 9) and run.steps[0] == 0 and run.steps[-1] == 300
+    np.testing.assert_allclose(run.times, run.steps * run.times[-1] / 300)
+    # the recorded loss is the loss of the recorded coefficients
+    for b, value in zip(run.history, run.losses):
+        z = b @ k
+        assert value == pytest.approx(np.sum((z.T @ z - a) ** 2), rel=1e-12)
+    # step 0 is the initialisation: B_0 of size init_scale
+    assert np.abs(run.history[0]).max() < 1e-5
+
+
 def test_identity_metric_reaches_the_same_optimum():
     k, cross, _, a = _problem()
     f = ik.factor_gram(k)
@@ -253,8 +269,8 @@ def test_training_rejects_bad_input():
         ik.train_kernel_model(key, k, a, 2, loss="infonce")
     with pytest.raises(ValueError, match="factor .* is required for metric='identity'"):
         ik.train_kernel_model(key, k, a, 2, metric="identity")
-    with pytest.raises(ValueError, match="steps .* must be a multiple of record_every"):
-        ik.train_kernel_model(key, k, a, 2, steps=150, record_every=100)
+    with pytest.raises(ValueError, match="n_records must be at least 1"):
+        ik.train_kernel_model(key, k, a, 2, steps=150, n_records=0)
     with pytest.raises(FloatingPointError, match="diverged"):
         ik.train_kernel_model(key, k, a, 2, steps=2000, lr=10.0, init_scale=1.0)
 

@@ -316,14 +316,24 @@ def penalised_noncontrastive_loss(z: jnp.ndarray, lap: jnp.ndarray, penalty: flo
 
 class KernelModelRun(NamedTuple):
     """Result of :func:`train_kernel_model`: final coefficients ``B`` (``d x N``), training outputs ``Z = BK``,
-    the loss every ``record_every`` steps (without the ridge term), the coefficients at the same steps
-    (``(T+1, d, N)``) and the matching effective times ``lr * step``."""
+    and, at the recorded steps ``steps`` (step 0 and the last step included), the loss (without the ridge
+    term), the coefficients (``(T, d, N)``) and the effective times ``lr * step``."""
 
     coeffs: np.ndarray
     outputs: np.ndarray
     losses: np.ndarray
     history: np.ndarray
     times: np.ndarray
+    steps: np.ndarray
+
+
+def record_steps(steps: int, n_records: int, log_spaced: bool = True) -> np.ndarray:
+    """Distinct steps at which a run is recorded: ``0``, then up to ``n_records`` steps up to ``steps``,
+    geometrically spaced (``log_spaced``: early dynamics and slow convergence both resolved) or evenly."""
+    steps = check_positive_int("steps", steps)
+    n_records = check_positive_int("n_records", n_records)
+    grid = np.geomspace(1, steps, n_records) if log_spaced else np.linspace(1, steps, n_records)
+    return np.unique(np.concatenate([[0], np.round(grid).astype(np.int64), [steps]]))
 
 
 def stable_learning_rate(gram, adjacency, loss: str = "contrastive", penalty: float = 1.0,
@@ -350,8 +360,8 @@ def stable_learning_rate(gram, adjacency, loss: str = "contrastive", penalty: fl
     return float(1.0 / (h * scale + 2 * ridge))
 
 
-@partial(jax.jit, static_argnames=("loss", "metric", "steps", "record_every"))
-def _descent(b0, gram, gram_inv, adjacency, lap, loss, metric, lr, steps, record_every, ridge, penalty):
+@partial(jax.jit, static_argnames=("loss", "metric"))
+def _descent(b0, gram, gram_inv, adjacency, lap, loss, metric, lr, segments, ridge, penalty):
     def loss_of_z(z):
         if loss == "contrastive":
             return contrastive_loss(z, adjacency)
@@ -359,30 +369,28 @@ def _descent(b0, gram, gram_inv, adjacency, lap, loss, metric, lr, steps, record
 
     grad = jax.grad(loss_of_z)
 
-    def step(b, _):
+    def step(_, b):
         z = b @ gram
         if metric == "kernel":
             # gradient descent on W in feature space, written on B: W = B Phi^T, dL/dW = (dL/dZ + 2 ridge B) Phi^T
-            b = b - lr * (grad(z) + 2 * ridge * b)
-        else:
-            # gradient descent on the training outputs Z themselves (identity metric), carried back to B = Z K^-1
-            z = z - lr * (grad(z) + 2 * ridge * z @ gram_inv)
-            b = z @ gram_inv
-        return b, None
+            return b - lr * (grad(z) + 2 * ridge * b)
+        # gradient descent on the training outputs Z themselves (identity metric), carried back to B = Z K^-1
+        z = z - lr * (grad(z) + 2 * ridge * z @ gram_inv)
+        return z @ gram_inv
 
-    def block(b, _):
-        value = loss_of_z(b @ gram)
-        b_next, _ = jax.lax.scan(step, b, None, length=record_every)
-        return b_next, (value, b)
+    def segment(b, length):
+        # one compiled loop whatever the segment lengths (a while loop with a traced trip count)
+        b = jax.lax.fori_loop(0, length, step, b)
+        return b, (loss_of_z(b @ gram), b)
 
-    b, (trace, history) = jax.lax.scan(block, b0, None, length=steps // record_every)
-    return b, jnp.concatenate([trace, loss_of_z(b @ gram)[None]]), jnp.concatenate([history, b[None]])
+    _, (trace, history) = jax.lax.scan(segment, b0, segments)
+    return trace, history
 
 
 def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "contrastive", steps: int = 20000,
                        lr: float | None = None, init_scale: float = 1e-6, ridge: float = 0.0,
                        penalty: float = 1.0, metric: str = "kernel", factor: GramFactor | None = None,
-                       record_every: int = 100) -> KernelModelRun:
+                       n_records: int = 200, log_spaced: bool = True) -> KernelModelRun:
     r"""Full-batch gradient descent on the kernel model :math:`f(x)=Bk_X(x)` from :math:`B_0\sim\alpha\,\mathcal N(0,1)`.
 
     ``metric="kernel"`` is gradient descent on :math:`W` in feature space (exactly what an infinitely wide
@@ -390,7 +398,8 @@ def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "con
     move by :math:`-\eta\nabla_Z\mathcal L\,K` and :math:`K` is never inverted. ``metric="identity"`` descends on
     the training outputs :math:`Z` directly (needs ``factor`` to carry :math:`Z` back to :math:`B=ZK^{-1}`).
     ``loss="noncontrastive"`` is the penalised form (``penalty`` :math:`=\mu`). ``lr=None`` takes
-    :func:`stable_learning_rate`. Raises ``FloatingPointError`` if the run diverges.
+    :func:`stable_learning_rate`. The run is recorded at :func:`record_steps` ``(steps, n_records, log_spaced)``.
+    Raises ``FloatingPointError`` if the run diverges.
     """
     k = check_symmetric("gram", gram).astype(np.float64)
     n = k.shape[0]
@@ -399,9 +408,7 @@ def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "con
     check_choice("loss", loss, LOSSES)
     check_choice("metric", metric, METRICS)
     steps = check_positive_int("steps", steps)
-    record_every = check_positive_int("record_every", record_every, maximum=steps)
-    if steps % record_every:
-        raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
+    recorded = record_steps(steps, n_records, log_spaced)
     init_scale = check_positive_float("init_scale", init_scale)
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
     penalty = check_positive_float("penalty", penalty)
@@ -415,14 +422,14 @@ def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "con
     else:
         gram_inv = np.zeros((1, 1))
     b0 = init_scale * jax.random.normal(key, (d, n), dtype=jnp.float64) / np.sqrt(n)
-    b, trace, history = _descent(b0, jnp.asarray(k), jnp.asarray(gram_inv), jnp.asarray(a),
-                                 jnp.asarray(laplacian(a)), loss, metric, float(lr), steps, record_every,
-                                 float(ridge), float(penalty))
-    b, trace, history = np.asarray(b), np.asarray(trace), np.asarray(history)
-    if not np.all(np.isfinite(trace)) or not np.all(np.isfinite(b)):
+    trace, history = _descent(b0, jnp.asarray(k), jnp.asarray(gram_inv), jnp.asarray(a), jnp.asarray(laplacian(a)),
+                              loss, metric, float(lr), jnp.asarray(np.diff(recorded, prepend=0)), float(ridge),
+                              float(penalty))
+    trace, history = np.asarray(trace), np.asarray(history)
+    if not np.all(np.isfinite(trace)) or not np.all(np.isfinite(history)):
         raise FloatingPointError("gradient descent diverged (non-finite loss); lower lr")
-    times = lr * record_every * np.arange(trace.shape[0])
-    return KernelModelRun(b, b @ k, trace, history, times)
+    b = history[-1]
+    return KernelModelRun(b, b @ k, trace, history, lr * recorded, recorded)
 
 
 # ----------------------------------------------------------------------------------- measurements
