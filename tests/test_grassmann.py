@@ -1,0 +1,310 @@
+"""Unit tests of kernel_ssl.grassmann: the trace form against the losses' definitions, the closed forms against
+SciPy (matrix exponential, ODE integration, subspace angles), the discrete descents against the closed forms,
+the width reduction against the network, and bad input.
+
+Tolerances: algebraic identities hold to float64 round-off (1e-10 relative, with condition numbers below 1e4);
+solve_ivp at rtol 1e-10 is accurate to ~1e-8 on the projector; explicit Euler steps with a retraction are
+first-order accurate, so their error is O(dt) and halves with dt (checked as a ratio in [1.8, 2.2], the
+first-order constant plus the O(dt^2) remainder at the step sizes used).
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.linalg
+from scipy.integrate import solve_ivp
+
+from kernel_ssl import grassmann as gr
+
+jax.config.update("jax_enable_x64", True)  # orthonormality and reductions to 1e-12 need float64
+
+
+def _pairs(n=6, m=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, m))
+    return x, x + 0.3 * rng.standard_normal((n, m))
+
+
+def _problem(m=6, d=2, seed=0, spectrum=None):
+    key = jax.random.PRNGKey(seed)
+    lam = np.array(spectrum if spectrum is not None else np.linspace(1.0, -1.0, m))
+    s = gr.spectrum_matrix(key, lam)
+    w0 = gr.random_orthonormal(jax.random.fold_in(key, 1), d, len(lam))
+    return s, w0
+
+
+# ------------------------------------------------------------------------------------------ trace form
+@pytest.mark.parametrize("loss", gr.LOSSES)
+def test_trace_form_equals_loss_definition(loss):
+    x, xp = _pairs()
+    s = gr.ssl_matrix(x, xp, loss)
+    w = np.random.default_rng(1).standard_normal((3, x.shape[1]))
+    za, zb = x @ w.T, xp @ w.T
+    # the definition written out with explicit loops (independent of the vectorised loss)
+    n = x.shape[0]
+    pos = sum(np.sum((za[i] - zb[i]) ** 2) for i in range(n)) / n
+    neg = sum(np.sum((za[i] - zb[j]) ** 2) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    expected = pos if loss == "non_contrastive" else pos - neg
+    assert float(gr.squared_distance_loss(jnp.asarray(za), jnp.asarray(zb), loss)) == pytest.approx(expected, rel=1e-12)
+    assert gr.trace_loss(w, s) == pytest.approx(expected, rel=1e-10)
+
+
+def test_pair_weights_structure():
+    m_nc = gr.pair_weights(5, "non_contrastive")
+    m_c = gr.pair_weights(5, "contrastive")
+    np.testing.assert_allclose(m_c, m_c.T)
+    # every row of M_+ and M_- sums to 0 (differences of views): constant shifts of all views cost nothing
+    np.testing.assert_allclose(m_nc.sum(axis=1), 0, atol=1e-15)
+    np.testing.assert_allclose(m_c.sum(axis=1), 0, atol=1e-15)
+    assert np.linalg.eigvalsh(m_nc).max() <= 1e-15  # -M_+ is negative semi-definite
+
+
+def test_gradient_is_minus_two_w_s():
+    s, _ = _problem()
+    w = np.random.default_rng(2).standard_normal((2, 6))
+    g = jax.grad(lambda v: -jnp.trace(v @ jnp.asarray(s) @ v.T))(jnp.asarray(w))
+    np.testing.assert_allclose(np.asarray(g), -2 * w @ s, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------- unconstrained: collapse
+def test_unconstrained_closed_form_is_the_matrix_exponential():
+    s, _ = _problem()
+    w0 = np.random.default_rng(3).standard_normal((3, 6))
+    times = np.array([0.0, 0.3, 1.7])
+    got = gr.unconstrained_closed_form(w0, s, times)
+    for t, g in zip(times, got):
+        ref = w0 @ scipy.linalg.expm(2 * s * t)
+        np.testing.assert_allclose(g, ref / np.linalg.norm(ref), atol=1e-12)
+
+
+def test_unconstrained_descent_is_first_order_and_collapses():
+    s, _ = _problem()
+    w0 = np.random.default_rng(3).standard_normal((3, 6))
+    errors = []
+    for dt in (2e-3, 1e-3):
+        steps = int(round(4.0 / dt))
+        path = gr.unconstrained_descent(w0, s, dt, steps, steps // 4)
+        ref = gr.unconstrained_closed_form(w0, s, np.linspace(0, 4.0, 5))
+        errors.append(np.abs(gr.normalised_singular_values(path) - gr.normalised_singular_values(ref)).max())
+    assert 1.8 <= errors[0] / errors[1] <= 2.2
+    # theorem: sigma_2 / sigma_1 <= ||W0||_2 / ||W0 v1|| * exp(-2 (lambda_1 - lambda_2) t)
+    lam, vec = gr.eigh_descending(s)
+    t = np.linspace(0, 10, 21)
+    ratio = gr.normalised_singular_values(gr.unconstrained_closed_form(w0, s, t))[:, 1]
+    bound = np.linalg.norm(w0, 2) / np.linalg.norm(w0 @ vec[:, 0]) * np.exp(-2 * (lam[0] - lam[1]) * t)
+    assert np.all(ratio <= bound * (1 + 1e-10))
+
+
+# ------------------------------------------------------------------------------------- Oja's closed form
+def test_closed_form_matches_the_literal_formula():
+    s, w0 = _problem()
+    times = np.array([0.0, 0.2, 0.9])
+    bases = gr.oja_closed_form(w0, s, times)
+    for t, b in zip(times, bases):
+        a = w0 @ scipy.linalg.expm(2 * s * t)
+        literal = np.real(scipy.linalg.inv(scipy.linalg.sqrtm(w0 @ scipy.linalg.expm(4 * s * t) @ w0.T))) @ a
+        np.testing.assert_allclose(literal @ literal.T, np.eye(2), atol=1e-10)
+        np.testing.assert_allclose(gr.projector(b), literal.T @ literal, atol=1e-10)
+
+
+def test_closed_form_solves_oja_flow():
+    s, w0 = _problem()
+    d, m = w0.shape
+
+    def rhs(_, v):
+        w = v.reshape(d, m)
+        return (2 * w @ s @ (np.eye(m) - w.T @ w)).ravel()
+
+    times = np.array([0.0, 0.5, 1.5, 3.0])
+    sol = solve_ivp(rhs, (0, times[-1]), w0.ravel(), t_eval=times, rtol=1e-11, atol=1e-12, method="DOP853")
+    ws = sol.y.T.reshape(-1, d, m)
+    np.testing.assert_allclose(gr.orthonormality_error(ws), 0, atol=1e-8)  # the flow keeps W W^T = I
+    err = gr.projector_distance(gr.projector(ws), gr.projector(gr.oja_closed_form(w0, s, times)))
+    assert err.max() <= 1e-8
+    # the flow's own basis rotates inside the subspace: W itself differs from the symmetric closed form
+    literal = gr.oja_closed_form(w0, s, times)
+    assert np.abs(ws[-1] - literal[-1]).max() > 1e-3
+
+
+def test_tangents_against_scipy_subspace_angles():
+    s, w0 = _problem(m=7, d=3)
+    times = np.linspace(0, 3, 7)
+    tan = gr.closed_form_tangents(w0, s, times)
+    angles = gr.principal_angles(gr.oja_closed_form(w0, s, times), gr.top_eigenspace(s, 3))
+    ref = np.stack([scipy.linalg.subspace_angles(b.T, gr.top_eigenspace(s, 3).T)
+                    for b in gr.oja_closed_form(w0, s, times)])
+    np.testing.assert_allclose(angles, ref, atol=1e-12)
+    np.testing.assert_allclose(np.arctan(tan), angles, atol=1e-10)
+
+
+def test_tangent_bound_and_rate():
+    s, w0 = _problem(m=6, d=2, spectrum=[2.0, 1.0, 0.7, -0.5, -0.8, -1.0])
+    times = np.linspace(0, 20, 201)
+    tan = gr.closed_form_tangents(w0, s, times)[:, 0]
+    rate = gr.predicted_rate(s, 2)
+    assert rate == pytest.approx(0.6, rel=1e-12)
+    assert np.all(tan <= tan[0] * np.exp(-rate * times) * (1 + 1e-9))
+    late = times >= 10
+    assert gr.fit_rate(times[late], tan[late]) == pytest.approx(rate, rel=1e-3)
+
+
+def test_closed_form_for_more_than_half_the_dimension():
+    s, w0 = _problem(m=5, d=3)  # m - d < d: one principal angle is zero
+    tan = gr.closed_form_tangents(w0, s, np.array([0.5]))
+    assert tan.shape == (1, 3) and tan[0, -1] == 0.0
+
+
+# ------------------------------------------------------------------------------- discrete Riemannian descent
+def test_grassmann_descent_is_first_order_and_stays_orthonormal():
+    s, w0 = _problem()
+    errors = []
+    for dt in (2e-3, 1e-3):
+        steps = int(round(3.0 / dt))
+        ws = gr.grassmann_descent(w0, s, dt, steps, steps // 6)
+        assert gr.orthonormality_error(ws).max() <= 1e-12
+        ref = gr.oja_closed_form(w0, s, np.linspace(0, 3.0, 7))
+        errors.append(gr.projector_distance(gr.projector(ws), gr.projector(ref)).max())
+    assert 1.8 <= errors[0] / errors[1] <= 2.2
+
+
+def test_retractions_span_the_same_subspace():
+    s, w0 = _problem()
+    a = gr.grassmann_descent(w0, s, 0.01, 200, 50, retraction="qr")
+    b = gr.grassmann_descent(w0, s, 0.01, 200, 50, retraction="polar")
+    assert gr.projector_distance(gr.projector(a), gr.projector(b)).max() <= 1e-12
+    np.testing.assert_allclose(gr.projector(gr.retract(a[-1] + 0.1, "qr")),
+                               gr.projector(gr.retract(a[-1] + 0.1, "polar")), atol=1e-12)
+
+
+def test_riemannian_descent_with_autodiff_equals_oja_steps():
+    s, w0 = _problem()
+    a = gr.riemannian_descent(lambda w: -jnp.trace(w @ jnp.asarray(s) @ w.T), w0, 0.01, 100, 25)
+    b = gr.grassmann_descent(w0, s, 0.01, 100, 25)
+    np.testing.assert_allclose(gr.projector(a), gr.projector(b), atol=1e-12)
+
+
+def test_principal_angles_single_and_stack():
+    s, w0 = _problem()
+    top = gr.top_eigenspace(s, 2)
+    assert gr.principal_angles(top, top) == pytest.approx(np.zeros(2), abs=1e-7)
+    assert gr.principal_angles(np.stack([w0, top]), top).shape == (2, 2)
+
+
+# ------------------------------------------------------------------------------- wide two-layer model
+def test_relu_nngp_matches_neural_tangents_and_features():
+    from kernel_ssl import kernels
+
+    x = np.random.default_rng(4).standard_normal((5, 7))
+    ref = np.asarray(kernels.analytic_ntk(jnp.asarray(x), jnp.asarray(x), "relu", get="nngp"))
+    np.testing.assert_allclose(gr.relu_nngp(x, x), ref, rtol=1e-8, atol=1e-10)
+    phi = np.asarray(gr.relu_features(jax.random.PRNGKey(0), x, 2 ** 16))
+    # Monte Carlo over 2^16 units: relative error about 2 / sqrt(h) ~ 0.008; 0.05 is six standard errors
+    assert np.linalg.norm(phi @ phi.T - ref) / np.linalg.norm(ref) <= 0.05
+
+
+def _wide_problem(n=4, width=40, d=2, seed=0):
+    x, xp = _pairs(n, 5, seed)
+    xs = np.concatenate([x, xp])
+    phi = np.asarray(gr.relu_features(jax.random.PRNGKey(seed), xs, width))
+    y0 = gr.random_orthonormal(jax.random.PRNGKey(seed + 1), d, 2 * n)
+    return xs, phi, y0
+
+
+@pytest.mark.parametrize("loss", gr.LOSSES)
+def test_reduction_is_exact_for_the_network(loss):
+    xs, phi, y0 = _wide_problem()
+    n = xs.shape[0] // 2
+    k = phi @ phi.T
+    w0 = gr.span_initialisation(phi, y0)
+    np.testing.assert_allclose(w0 @ w0.T, np.eye(2), atol=1e-12)
+    # S_h = Phi^T M Phi in parameter space and S~ = K^1/2 M K^1/2 share their nonzero spectrum
+    s_h = phi.T @ gr.pair_weights(n, loss) @ phi
+    s_red = gr.reduced_matrix(k, n, loss)
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(s_h))[[0, -1]], np.sort(np.linalg.eigvalsh(s_red))[[0, -1]],
+                               atol=1e-12)
+    ws = gr.riemannian_descent(gr.readout_loss(phi, n, loss), w0, 0.05, 60, 20)
+    ys = gr.grassmann_descent(y0, s_red, 0.05, 60, 20)
+    g_net, g_red = gr.network_gram(phi, ws), gr.reduced_gram(k, ys)
+    assert np.abs(g_net - g_red).max() <= 1e-10 * np.abs(g_red).max()
+    theta = gr.constrained_tangent_kernel(phi, ws[-1])
+    np.testing.assert_allclose(theta, k - g_net[-1], atol=1e-12)
+    # the constrained tangent kernel is the Gram of the projected feature map (I - W^T W) phi
+    proj = phi @ (np.eye(phi.shape[1]) - ws[-1].T @ ws[-1])
+    np.testing.assert_allclose(theta, proj @ proj.T, atol=1e-10)
+
+
+def test_width_sweeps_shapes_and_limits():
+    xs, _, y0 = _wide_problem()
+    out = gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [16, 64], y0, np.linspace(0, 1, 5),
+                                   "contrastive", repeats=2)
+    assert out["trajectory_gap"].shape == (2, 2) and out["limit"].shape == (5, 8, 8)
+    assert np.all(out["kernel_error"] > 0)
+    train = gr.constrained_training_sweep(jax.random.PRNGKey(0), xs, [16, 32], y0, "contrastive", 0.1, 20, 10,
+                                          out["time_unit"])
+    assert np.all(train["readout_ntk_change"] == 0) and np.all(train["reduction_error"] <= 1e-9)
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+def test_bad_input_raises_with_the_argument_name():
+    s, w0 = _problem()
+    asym = s + np.triu(np.ones_like(s), 1)
+    with pytest.raises(ValueError, match="s must be symmetric"):
+        gr.oja_closed_form(w0, asym, [0.0])
+    with pytest.raises(ValueError, match="s must be symmetric"):
+        gr.grassmann_descent(w0, asym, 0.01, 10)
+    with pytest.raises(ValueError, match="s must be square"):
+        gr.grassmann_descent(w0, s[:, :5], 0.01, 10)
+    with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
+        gr.grassmann_descent(2 * w0, s, 0.01, 10)
+    with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
+        gr.oja_closed_form(w0 + 0.01, s, [0.0])
+    with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
+        gr.riemannian_descent(lambda w: jnp.sum(w), w0 * 1.1, 0.01, 10)
+    with pytest.raises(ValueError, match="w0 must have 6 columns"):
+        gr.grassmann_descent(np.eye(2, 5), s, 0.01, 10)
+    with pytest.raises(ValueError, match="d must be at least 1 and at most 5"):
+        gr.top_eigenspace(s, 6)
+    with pytest.raises(ValueError, match="d must be at least 1"):
+        gr.predicted_rate(s, 0)
+    with pytest.raises(ValueError, match="embedding dimension d"):
+        gr.grassmann_descent(np.eye(6), s, 0.01, 10)  # d = m: Gr(m, m) is a single point
+    with pytest.raises(TypeError, match="d must be an integer"):
+        gr.top_eigenspace(s, 2.0)
+    with pytest.raises(ValueError, match="no eigengap"):
+        gr.predicted_rate(np.diag([1.0, 0.5, 0.5, 0.0]), 2)
+    with pytest.raises(ValueError, match="dt must be a finite number > 0"):
+        gr.grassmann_descent(w0, s, 0.0, 10)
+    with pytest.raises(ValueError, match="multiple of record_every"):
+        gr.grassmann_descent(w0, s, 0.01, 10, 3)
+    with pytest.raises(ValueError, match="retraction must be one of"):
+        gr.grassmann_descent(w0, s, 0.01, 10, retraction="cayley")
+    with pytest.raises(ValueError, match="loss must be one of"):
+        gr.pair_weights(4, "triplet")
+    with pytest.raises(ValueError, match="n_pairs must be at least 2"):
+        gr.pair_weights(1, "contrastive")
+    with pytest.raises(ValueError, match="times must be non-negative"):
+        gr.oja_closed_form(w0, s, [-1.0])
+    with pytest.raises(ValueError, match="s must contain only finite values"):
+        gr.oja_closed_form(w0, np.full_like(s, np.nan), [0.0])
+    with pytest.raises(ValueError, match="no full-rank component in the top-d eigenspace"):
+        gr.oja_closed_form(np.eye(6)[4:], np.diag(np.arange(6.0, 0.0, -1.0)), [1.0])
+    with pytest.raises(ValueError, match="tangents must be positive"):
+        gr.fit_rate([0.0, 1.0], [1.0, 0.0])
+    with pytest.raises(ValueError, match="x and x_prime must have the same shape"):
+        gr.ssl_matrix(np.ones((4, 3)), np.ones((4, 2)), "contrastive")
+
+
+def test_bad_input_wide_model():
+    xs, phi, y0 = _wide_problem()
+    with pytest.raises(ValueError, match="at least as many columns"):
+        gr.span_initialisation(phi[:, :5], y0)
+    with pytest.raises(ValueError, match="y0 must have orthonormal rows"):
+        gr.span_initialisation(phi, 2 * y0)
+    with pytest.raises(ValueError, match="k must be positive semi-definite"):
+        gr.psd_sqrt(-np.eye(3))
+    with pytest.raises(ValueError, match=r"widths\[0\] must be at least 8"):
+        gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [4, 64], y0, [0.0, 1.0], "contrastive")
+    with pytest.raises(ValueError, match="features must have 2 \\* n_pairs"):
+        gr.readout_loss(phi, 3, "contrastive")
+    with pytest.raises(ValueError, match="x1 and x2 must not contain zero inputs"):
+        gr.relu_nngp(np.zeros((2, 3)), np.ones((2, 3)))
