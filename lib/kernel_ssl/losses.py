@@ -62,14 +62,21 @@ def vicreg(za: jnp.ndarray, zb: jnp.ndarray, sim_weight: float = 25.0, var_weigh
     r"""VICReg (Bardes, Ponce, LeCun 2022): invariance + variance + covariance terms.
 
     :math:`s\,\frac1n\sum_i\lVert z_i-z_i'\rVert^2 + v\sum_{z\in\{a,b\}}\frac1d\sum_j \max(0,\gamma-\sqrt{\mathrm{Var}(z_{\cdot j})+\epsilon})
-    + c\sum_{z}\frac1d\sum_{j\ne k}\mathrm{Cov}(z)_{jk}^2`.
+    + c\sum_{z}\frac1d\sum_{j\ne k}\mathrm{Cov}(z)_{jk}^2`,
+
+    with the unbiased (``1/(n-1)``) estimates :math:`\mathrm{Var}(z_{\cdot j}) = \mathrm{Cov}(z)_{jj}`.
     """
     _check_pair(za, zb)
+    for name, value in (("sim_weight", sim_weight), ("var_weight", var_weight), ("cov_weight", cov_weight),
+                        ("gamma", gamma)):
+        check_positive_float(name, value, allow_zero=True)
+    check_positive_float("eps", eps)
     n, d = za.shape
     invariance = jnp.mean(jnp.sum((za - zb) ** 2, axis=1))
 
     def variance(z):
-        return jnp.mean(jax.nn.relu(gamma - jnp.sqrt(z.var(axis=0) + eps)))
+        # unbiased variance (ddof=1), as in the paper's reference code: it is the diagonal of Cov(z) below
+        return jnp.mean(jax.nn.relu(gamma - jnp.sqrt(z.var(axis=0, ddof=1) + eps)))
 
     def covariance(z):
         zc = z - z.mean(axis=0)
