@@ -65,7 +65,8 @@ def two_layer_apply(params: Params, x: jnp.ndarray, activation: str = "relu",
     if jnp.ndim(x) != 2 or jnp.shape(x)[1] != params["W"].shape[1]:
         raise ValueError(f"x must have shape (n, {params['W'].shape[1]}), got {jnp.shape(x)}")
     check_choice("activation", activation, ACTIVATIONS)
-    return _two_layer_apply(params, x, activation, float(bias_std))
+    bias_std = check_positive_float("bias_std", bias_std, allow_zero=True)
+    return _two_layer_apply(params, x, activation, bias_std)
 
 
 @partial(jax.jit, static_argnums=(2, 3))

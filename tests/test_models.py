@@ -1,0 +1,94 @@
+"""Unit tests of kernel_ssl.models: the two-layer net equals its neural_tangents.stax twin, the activation
+derivatives equal jax.grad of the activations, initialisation shapes and bad inputs."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from kernel_ssl import models
+
+# float64: the comparison with neural_tangents is at float64 round-off
+jax.config.update("jax_enable_x64", True)
+
+KEY = jax.random.PRNGKey(0)
+X = jax.random.normal(jax.random.PRNGKey(1), (6, 5))
+
+
+def test_init_shapes_and_dtype():
+    params = models.init_two_layer(KEY, 5, 32, 3, dtype=jnp.float64)
+    assert params["W"].shape == (32, 5) and params["b"].shape == (32,) and params["A"].shape == (3, 32)
+    assert all(p.dtype == jnp.float64 for p in params.values())
+    again = models.init_two_layer(KEY, 5, 32, 3, dtype=jnp.float64)
+    for k in params:
+        np.testing.assert_array_equal(params[k], again[k])
+    # standard normal entries: 5*32 + 32 + 96 = 288 draws, sample std within 5 standard errors (1/sqrt(2*288))
+    flat = np.concatenate([np.ravel(p) for p in params.values()])
+    assert abs(flat.std() - 1) < 5 / np.sqrt(2 * flat.size)
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+@pytest.mark.parametrize("bias_std", [0.0, 0.7])
+def test_apply_matches_stax(activation, bias_std):
+    params = models.init_two_layer(KEY, 5, 64, 3, dtype=jnp.float64)
+    ours = models.two_layer_apply(params, X, activation, bias_std)
+    _, apply_fn, _ = models.stax_two_layer(64, 3, activation, bias_std)
+    theirs = apply_fn(models.to_stax_params(params, bias_std), X)
+    assert ours.shape == theirs.shape == (6, 3)
+    # same function: only float64 round-off of a 64-term sum separates them
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-13)
+
+
+def test_apply_by_hand():
+    params = models.init_two_layer(KEY, 5, 16, 2, dtype=jnp.float64)
+    w, b, a = (np.asarray(params[k]) for k in "WbA")
+    x = np.asarray(X)
+    h = x @ w.T / np.sqrt(5) + 0.5 * b
+    np.testing.assert_allclose(models.preactivations(params, X, 0.5), h, rtol=1e-12)
+    expected = np.maximum(h, 0) @ a.T / np.sqrt(16)
+    np.testing.assert_allclose(models.two_layer_apply(params, X, "relu", 0.5), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+def test_activation_derivative_is_the_gradient(activation):
+    # avoid u = 0 exactly for ReLU, where the derivative is a convention (both give 0 there anyway)
+    u = jnp.linspace(-3.0, 3.0, 61) + 1e-3
+    sigma = models.activation_fn(activation)
+    expected = jax.vmap(jax.grad(sigma))(u)
+    np.testing.assert_allclose(models.activation_derivative(activation)(u), expected, rtol=1e-12, atol=1e-15)
+    assert float(models.activation_derivative("relu")(jnp.array(0.0))) == float(jax.grad(jax.nn.relu)(0.0))
+
+
+def test_parameter_distance():
+    p0 = models.init_two_layer(KEY, 5, 8, 2, dtype=jnp.float64)
+    p1 = models.init_two_layer(jax.random.PRNGKey(2), 5, 8, 2, dtype=jnp.float64)
+    by_hand = np.sqrt(sum(np.sum((np.asarray(p1[k]) - np.asarray(p0[k])) ** 2) for k in p0))
+    np.testing.assert_allclose(models.parameter_distance(p1, p0), by_hand, rtol=1e-12)
+    assert float(models.parameter_distance(p0, p0)) == 0.0
+
+
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda: models.init_two_layer(KEY, 0, 8, 2), ValueError, r"input_dim must be at least 1"),
+    (lambda: models.init_two_layer(KEY, 5, 0, 2), ValueError, r"width must be at least 1"),
+    (lambda: models.init_two_layer(KEY, 5, 8.0, 2), TypeError, r"width must be an integer"),
+    (lambda: models.init_two_layer(KEY, 5, 8, -1), ValueError, r"output_dim must be at least 1"),
+    (lambda: models.activation_fn("tanh"), ValueError, r"activation must be one of \('relu', 'erf'\)"),
+    (lambda: models.activation_derivative("gelu"), ValueError, r"activation must be one of"),
+    (lambda: models.stax_two_layer(0, 2), ValueError, r"width must be at least 1"),
+    (lambda: models.stax_two_layer(8, 2, "tanh"), ValueError, r"activation must be one of"),
+    (lambda: models.stax_two_layer(8, 2, "relu", -1.0), ValueError, r"bias_std must be a finite number >= 0"),
+])
+def test_bad_inputs(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_apply_bad_inputs():
+    params = models.init_two_layer(KEY, 5, 8, 2, dtype=jnp.float64)
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 5\), got \(6, 4\)"):
+        models.two_layer_apply(params, X[:, :4])
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 5\)"):
+        models.two_layer_apply(params, X[0])
+    with pytest.raises(ValueError, match=r"activation must be one of"):
+        models.two_layer_apply(params, X, "tanh")
+    with pytest.raises(ValueError, match=r"bias_std must be a finite number >= 0"):
+        models.two_layer_apply(params, X, "relu", -0.5)
