@@ -53,6 +53,13 @@ def _check_inputs(x1, x2) -> None:
         raise ValueError(f"x1 and x2 must have the same input dimension, got {a.shape[1]} and {b.shape[1]}")
 
 
+def _check_input_dim(params: Params, x1) -> None:
+    m = params["W"].shape[1]
+    if np.shape(x1)[1] != m:
+        raise ValueError(f"x1 and x2 must have {m} columns (the input dimension of params['W']), "
+                         f"got {np.shape(x1)[1]}")
+
+
 def empirical_ntk_two_layer(params: Params, x1: jnp.ndarray, x2: jnp.ndarray,
                             activation: str = "relu", bias_std: float = 0.0) -> jnp.ndarray:
     """Empirical NTK of the two-layer net from its structure; shape ``(n1, n2, d, d)``.
@@ -60,6 +67,7 @@ def empirical_ntk_two_layer(params: Params, x1: jnp.ndarray, x2: jnp.ndarray,
     Same layout as ``neural_tangents.empirical_ntk_fn(..., trace_axes=())``.
     """
     _check_inputs(x1, x2)
+    _check_input_dim(params, x1)
     check_choice("activation", activation, ACTIVATIONS)
     check_positive_float("bias_std", bias_std, allow_zero=True)
     return _empirical_ntk_two_layer(params, jnp.asarray(x1), jnp.asarray(x2), activation, bias_std)
@@ -107,6 +115,7 @@ def nt_empirical_ntk(params: Params, x1: jnp.ndarray, x2: jnp.ndarray, activatio
     from .models import stax_two_layer
 
     _check_inputs(x1, x2)
+    _check_input_dim(params, x1)
     width, d = params["A"].shape[1], params["A"].shape[0]
     _, apply_fn, _ = stax_two_layer(width, d, activation, bias_std)
     nt = import_neural_tangents()
