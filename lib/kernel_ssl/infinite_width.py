@@ -83,7 +83,10 @@ def make_loss(kind: str, n_pairs: int, targets: jnp.ndarray | None = None
     if kind == "supervised":
         if targets is None:
             raise ValueError("targets are required for kind='supervised'")
-        as_finite_array("targets", targets, ndim=2)
+        t = as_finite_array("targets", targets, ndim=2)
+        if t.shape[0] != 2 * n_pairs:
+            raise ValueError(f"targets must have 2 * n_pairs = {2 * n_pairs} rows (one per stacked view), "
+                             f"got shape {t.shape}")
     return _loss_of_outputs(kind, targets)
 
 

@@ -1,0 +1,146 @@
+"""Unit tests of kernel_ssl.infinite_width: the chapter's measurements against the same quantities computed by
+hand from the library's building blocks, output shapes, and bad inputs."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from kernel_ssl import infinite_width, kernels, losses, models, training
+
+# float64: measurements are compared with hand computations at float64 round-off
+jax.config.update("jax_enable_x64", True)
+RTOL = 1e-10
+
+KEY = jax.random.PRNGKey(0)
+N_PAIRS, M_IN, D = 4, 5, 2
+X = jax.random.normal(jax.random.PRNGKey(1), (N_PAIRS, M_IN))
+X_PRIME = X + 0.3 * jax.random.normal(jax.random.PRNGKey(2), (N_PAIRS, M_IN))
+XS = jnp.concatenate([X, X_PRIME])
+TARGETS = jax.random.normal(jax.random.PRNGKey(3), (2 * N_PAIRS, D))
+
+
+@pytest.mark.parametrize("anchor", [0, 5])
+@pytest.mark.parametrize("activation,bias_std", [("relu", 0.0), ("erf", 0.4)])
+def test_kernel_row_is_a_row_of_the_empirical_ntk(anchor, activation, bias_std):
+    row = infinite_width.kernel_row(KEY, XS, 48, D, activation, bias_std, anchor)
+    params = models.init_two_layer(KEY, M_IN, 48, D, dtype=XS.dtype)
+    full = np.asarray(kernels.empirical_ntk_two_layer(params, XS, XS, activation, bias_std))
+    assert row.shape == (2 * N_PAIRS,)
+    np.testing.assert_allclose(row, full[anchor, :, 0, 0], rtol=RTOL)
+
+
+def test_kernel_row_bad_anchor():
+    with pytest.raises(ValueError, match=r"anchor must be at least 0 and at most 7"):
+        infinite_width.kernel_row(KEY, XS, 16, anchor=8)
+    with pytest.raises(ValueError, match=r"x must be a 2-D array"):
+        infinite_width.kernel_row(KEY, XS[0], 16)
+
+
+def test_train_two_layer_barlow_twins_by_hand():
+    width, lr, steps = 64, 0.05, 40
+    run = infinite_width.train_two_layer(KEY, XS, width, D, "barlow_twins", lr, steps, record_every=10)
+    assert run.width == width
+    assert run.loss_trace.shape == (steps // 10 + 1,)
+    assert np.all(np.isfinite(run.loss_trace)) and np.isfinite(run.ntk_change) and np.isfinite(run.param_change)
+    assert run.loss_trace[-1] < run.loss_trace[0]
+    # the same training, by hand from the building blocks
+    params0 = models.init_two_layer(KEY, M_IN, width, D, dtype=XS.dtype)
+
+    def loss(p):
+        f = models.two_layer_apply(p, XS)
+        return losses.barlow_twins_theory(f[:N_PAIRS], f[N_PAIRS:])
+
+    params, trace = training.gradient_descent(loss, params0, lr, steps, 10)
+    np.testing.assert_allclose(run.loss_trace, trace, rtol=RTOL)
+    distance = np.sqrt(sum(np.sum((np.asarray(params[k]) - np.asarray(params0[k])) ** 2) for k in "WbA"))
+    assert run.param_change == pytest.approx(distance, rel=RTOL)
+    assert run.param_change > 0
+    theta0 = np.asarray(kernels.empirical_ntk_two_layer(params0, XS, XS))
+    theta = np.asarray(kernels.empirical_ntk_two_layer(params, XS, XS))
+    assert run.ntk_change == pytest.approx(np.linalg.norm(theta - theta0) / np.linalg.norm(theta0), rel=RTOL)
+    np.testing.assert_allclose(run.outputs0, models.two_layer_apply(params0, XS), rtol=RTOL)
+    np.testing.assert_allclose(run.outputs, models.two_layer_apply(params, XS), rtol=RTOL)
+
+
+def test_train_two_layer_supervised_loss_decreases():
+    run = infinite_width.train_two_layer(KEY, XS, 64, D, "supervised", 0.1, 20, targets=TARGETS, record_every=5)
+    # 2 lr lambda_max(K) / N = 0.05 here (K the NTK, lambda_max ~ 2), far below the stability limit 2:
+    # the kernel model descends monotonically, and so does a net that stays close to it
+    assert np.all(np.diff(run.loss_trace) < 0)
+
+
+def test_kernel_model_gap_by_hand():
+    lr, steps = 0.1, 20
+    run = infinite_width.train_two_layer(KEY, XS, 64, D, "supervised", lr, steps, targets=TARGETS,
+                                         record_every=steps)
+    gap = infinite_width.kernel_model_gap(run, XS, "supervised", lr, steps, targets=TARGETS)
+    # kernel model: F_k - Y = (I - 2 lr K / N)^k (F_0 - Y) with the analytic NTK and the net's own F_0
+    k_inf = np.asarray(kernels.analytic_ntk(XS, XS))
+    n = 2 * N_PAIRS
+    y = np.asarray(TARGETS)
+    f_ker = y + np.linalg.matrix_power(np.eye(n) - 2 * lr * k_inf / n, steps) @ (run.outputs0 - y)
+    expected = np.linalg.norm(run.outputs - f_ker) / np.linalg.norm(run.outputs - run.outputs0)
+    assert gap == pytest.approx(expected, rel=1e-8)  # the kernel model's path is only differenced twice
+    assert 0 < gap < 1  # a width-64 net already follows its kernel model more closely than it moves
+
+
+def test_width_sweep_shapes():
+    widths = [16, 32]
+    out = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "barlow_twins", 0.05, 10, repeats=2)
+    assert set(out) == {"ntk_change", "param_change"}
+    for values in out.values():
+        assert values.shape == (2, 2) and np.all(np.isfinite(values)) and np.all(values > 0)
+    out = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "supervised", 0.05, 10, targets=TARGETS,
+                                     with_kernel_model=True)
+    assert set(out) == {"ntk_change", "param_change", "kernel_gap"}
+    assert all(v.shape == (2, 1) for v in out.values())
+    # deterministic for a key
+    again = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "supervised", 0.05, 10, targets=TARGETS,
+                                       with_kernel_model=True)
+    for name in out:
+        np.testing.assert_array_equal(out[name], again[name])
+
+
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda: infinite_width.make_loss("byol", 4), ValueError, r"kind must be one of"),
+    (lambda: infinite_width.make_loss("supervised", 4), ValueError, r"targets are required for kind='supervised'"),
+    (lambda: infinite_width.make_loss("supervised", 4, TARGETS[:5]), ValueError,
+     r"targets must have 2 \* n_pairs = 8 rows"),
+    (lambda: infinite_width.make_loss("supervised", 4, TARGETS[:, 0]), ValueError, r"targets must be a 2-D array"),
+    (lambda: infinite_width.make_loss("barlow_twins", 1), ValueError, r"n_pairs must be at least 2"),
+    (lambda: infinite_width.ntk_init_errors(KEY, XS, [16], D), ValueError, r"widths must hold at least 2 widths"),
+    (lambda: infinite_width.ntk_init_errors(KEY, XS, [16, 0], D), ValueError, r"widths\[1\] must be at least 1"),
+    (lambda: infinite_width.ntk_init_errors(KEY, XS, [16, 32], D, repeats=0), ValueError,
+     r"repeats must be at least 1"),
+    (lambda: infinite_width.train_two_layer(KEY, XS[:7], 16, D, "barlow_twins", 0.1, 10), ValueError,
+     r"x_stacked must hold 2n stacked views"),
+    (lambda: infinite_width.train_two_layer(KEY, XS, 16, D, "barlow_twins", -0.1, 10), ValueError,
+     r"lr must be a finite number > 0"),
+    (lambda: infinite_width.train_two_layer(KEY, XS, 16, D, "barlow_twins", 0.1, 10, "tanh"), ValueError,
+     r"activation must be one of"),
+    (lambda: infinite_width.width_sweep(KEY, X, X_PRIME[:3], [8, 16], D, "barlow_twins", 0.1, 10), ValueError,
+     r"x and x_prime must have the same shape"),
+])
+def test_bad_inputs(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_make_loss_values():
+    f = jax.random.normal(KEY, (2 * N_PAIRS, D))
+    np.testing.assert_allclose(infinite_width.make_loss("supervised", N_PAIRS, TARGETS)(f),
+                               losses.squared_error(f, TARGETS), rtol=RTOL)
+    np.testing.assert_allclose(infinite_width.make_loss("info_nce", N_PAIRS)(f),
+                               losses.info_nce(f[:N_PAIRS], f[N_PAIRS:]), rtol=RTOL)
+
+
+# last in this file: ntk_init_errors drops JAX's compiled programs when it ends (see release_memory)
+def test_ntk_init_errors_shape_and_value():
+    errors = infinite_width.ntk_init_errors(KEY, XS, [16, 64, 256], D, "erf", 0.2, repeats=3)
+    assert errors.shape == (3, 3) and np.all(errors > 0)
+    # entry (i, j) is the error of the net drawn from fold_in(key, width) split into `repeats` keys
+    k = jax.random.split(jax.random.fold_in(KEY, 64), 3)[2]
+    params = models.init_two_layer(k, M_IN, 64, D, dtype=XS.dtype)
+    theta = kernels.empirical_ntk_two_layer(params, XS, XS, "erf", 0.2)
+    reference = kernels.kron_identity(kernels.analytic_ntk(XS, XS, "erf", 0.2), D)
+    assert errors[1, 2] == pytest.approx(kernels.relative_frobenius_error(theta, reference), rel=RTOL)
