@@ -1,19 +1,31 @@
-# The two commands of the README. Both bootstrap .venv from requirements.txt on a fresh machine.
+# The two commands of the README. Both bootstrap .venv from requirements.txt and node_modules from
+# package-lock.json (the scripts the website serves itself) on a fresh machine.
 #   make book   execute every chapter and build the HTML into _build/html
-#   make test   run the lib unit tests, every chapter (papermill, quick=True), the book build and the browser tests
+#   make test   run the lib unit tests, every chapter (papermill, quick=True), the book build, the static
+#               checks of the built site and the browser tests
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ASSETS := node_modules/.installed
 # Figures render as HTML that loads the plotly.js the book serves (see kernel_ssl.display).
 export KERNEL_SSL_RENDERER := book
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book test venv clean
+.PHONY: book test venv assets clean
 
 venv: $(STAMP)
+
+# MathJax, RequireJS and the ipywidgets embed manager, pinned by package-lock.json; book/_ext/offline_assets.py
+# copies them into the website (no page loads a script from a CDN).
+assets: $(ASSETS)
+
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the website's scripts (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +34,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -n --keep-going
 	@test -n "$$(ls _build/html/book/*.html 2>/dev/null)" || { echo "no chapter pages were built"; exit 1; }
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest tests
 
 clean:

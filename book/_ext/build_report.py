@@ -1,0 +1,193 @@
+"""Pages that describe the build itself, written at build time so they can never go stale.
+
+Directives (used by book/status.md and book/teachers.md):
+
+``{package-versions}``
+    A table of the installed version of each Python distribution named in the directive's content (one per
+    line): the environment that ran the chapters and built the website.
+``{served-scripts}``
+    The versions of the JavaScript the website serves itself (plotly.js, MathJax, RequireJS, the ipywidgets
+    embed manager); see offline_assets.py.
+``{build-machine}``
+    Python version, operating system and CPU count of the machine that built the website.
+``{chapter-guide}``
+    One row per chapter notebook in _toc.yml: its run time when this website was built (from myst-nb's
+    execution records, filled in once every chapter has run) and the parameters of its ``parameters`` cell
+    with their defaults and comments, i.e. what a teacher may change for a classroom demo.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import platform
+import sys
+import tokenize
+from importlib import metadata
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.addnodes import pending_xref
+from sphinx.errors import ExtensionError
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
+
+from offline_assets import NPM_ASSETS, npm_versions
+
+SCRIPT_NAMES = {"mathjax": "MathJax", "requirejs": "RequireJS",
+                "@jupyter-widgets/html-manager": "ipywidgets embed manager (@jupyter-widgets/html-manager)"}
+
+
+def table(headers: list[str] | None, rows: list[list[nodes.Node | str]]) -> nodes.table:
+    """A docutils table (no header row if ``headers`` is None); a cell is a string or a ready node."""
+    tbl = nodes.table(classes=["colwidths-auto", "build-report"])
+    group = nodes.tgroup(cols=len(headers or rows[0]))
+    tbl += group
+    group.extend(nodes.colspec(colwidth=1) for _ in (headers or rows[0]))
+    if headers:
+        head = nodes.thead()
+        group += head
+        head += nodes.row("", *(nodes.entry("", nodes.paragraph(text=h)) for h in headers))
+    body = nodes.tbody()
+    group += body
+    for cells in rows:
+        body += nodes.row("", *(nodes.entry("", nodes.paragraph(text=c) if isinstance(c, str) else c)
+                                for c in cells))
+    return tbl
+
+
+class PackageVersions(SphinxDirective):
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        names = [line.strip() for line in self.content if line.strip()]
+        if not names:
+            raise self.error("package-versions needs one distribution name per line")
+        rows = []
+        for name in names:
+            try:
+                rows.append([name, metadata.version(name)])
+            except metadata.PackageNotFoundError:
+                raise self.error(f"package-versions: {name!r} is not installed in the build environment")
+        self.env.note_reread()  # versions are read from the environment on every build
+        return [table(["Package", "Version"], rows)]
+
+
+class ServedScripts(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        from plotly.offline import get_plotlyjs_version
+
+        versions = npm_versions(Path(self.env.srcdir) / "node_modules")
+        rows = [["plotly.js", get_plotlyjs_version(), "the installed plotly Python package"]]
+        rows += [[SCRIPT_NAMES.get(a.package, a.package), versions[a.package], f"npm package {a.package}"]
+                 for a in NPM_ASSETS]
+        self.env.note_reread()
+        return [table(["Script", "Version", "Copied from"], rows)]
+
+
+class BuildMachine(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        rows = [["Python", platform.python_version()],
+                ["Operating system", f"{platform.system()} {platform.release()} ({platform.machine()})"],
+                ["CPU cores available to the build", str(cores)]]
+        self.env.note_reread()
+        return [table(None, rows)]
+
+
+# --- chapter guide ---------------------------------------------------------------------------------------
+
+def chapter_docnames(env) -> list[str]:
+    """Docnames of the notebooks in _toc.yml, in book order."""
+    site_map = getattr(env, "external_site_map", None)
+    if site_map is None:
+        raise ExtensionError("chapter-guide needs the external table of contents (_toc.yml)")
+    order: list[str] = []
+
+    def walk(docname: str) -> None:
+        order.append(docname)
+        for tree in site_map[docname].subtrees:
+            for item in tree.items:
+                if isinstance(item, str) and item in site_map:  # FileItem is a str; skip URLs and globs
+                    walk(str(item))
+
+    walk(site_map.root.docname)
+    return [d for d in order if str(env.doc2path(d)).endswith(".ipynb")]
+
+
+def parameters(notebook: Path) -> list[tuple[str, str, str]]:
+    """(name, default, comment) for each assignment in the cell tagged ``parameters``."""
+    nb = json.loads(notebook.read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "parameters" in c["metadata"].get("tags", [])]
+    if not cells:
+        raise ExtensionError(f"{notebook.name} has no cell tagged 'parameters'")
+    source = "".join(cells[0]["source"])
+    comments = {tok.start[0]: tok.string.lstrip("# ").strip()
+                for tok in tokenize.generate_tokens(io.StringIO(source).readline) if tok.type == tokenize.COMMENT}
+    out = []
+    for stmt in ast.parse(source).body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            out.append((stmt.targets[0].id, ast.get_source_segment(source, stmt.value),
+                        comments.get(stmt.lineno, "")))
+    return out
+
+
+class chapter_guide(nodes.General, nodes.Element):
+    """Placeholder, replaced once every chapter has been executed (run times are known only then)."""
+
+
+class ChapterGuide(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        for docname in chapter_docnames(self.env):
+            self.env.note_dependency(str(self.env.doc2path(docname)))  # re-read when a chapter changes
+        self.env.note_reread()  # and when chapters are added to the toc
+        # myst-nb re-writes pages carrying this mark whenever a notebook was re-executed
+        NbMetadataCollector.set_doc_data(self.env, self.env.docname, "has_exec_table", True)
+        return [chapter_guide()]
+
+
+def _runtime(env, docname: str) -> str:
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    data = NbMetadataCollector.get_doc_data(env).get(docname, {}).get("exec_data") or {}
+    runtime = data.get("runtime")
+    if runtime is None:
+        return "not executed"
+    return f"{runtime:.0f} s" + ("" if data.get("succeeded") else " (failed)")
+
+
+class ChapterGuideTransform(SphinxPostTransform):
+    default_priority = 8  # before the reference resolvers (9, 10): the title links are pending_xrefs
+
+    def run(self, **kwargs) -> None:
+        for node in list(self.document.findall(chapter_guide)):
+            rows = []
+            for docname in chapter_docnames(self.env):
+                link = nodes.paragraph()
+                link += pending_xref("", nodes.inline(text=docname), refdoc=self.env.docname, refdomain="std",
+                                     reftype="doc", reftarget="/" + docname, refexplicit=False)
+                params = nodes.bullet_list()
+                for name, default, comment in parameters(Path(self.env.doc2path(docname))):
+                    item = nodes.paragraph()
+                    item += nodes.literal(text=f"{name} = {default}")
+                    if comment:
+                        item += nodes.Text(f": {comment}")
+                    params += nodes.list_item("", item)
+                rows.append([link, _runtime(self.env, docname), params])
+            node.replace_self(table(["Chapter", "Run time when this website was built", "Parameters (defaults)"],
+                                    rows))
+
+
+def setup(app: Sphinx) -> dict:
+    sys.path.insert(0, str(Path(__file__).parent))
+    app.add_directive("package-versions", PackageVersions)
+    app.add_directive("served-scripts", ServedScripts)
+    app.add_directive("build-machine", BuildMachine)
+    app.add_node(chapter_guide)
+    app.add_directive("chapter-guide", ChapterGuide)
+    app.add_post_transform(ChapterGuideTransform)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
