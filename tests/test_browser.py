@@ -166,6 +166,9 @@ def _visit(browser, site: str, doc: Path) -> Visit:
             # the embed manager renders after the load event; wait until every view has its widgets
             page.wait_for_function(f"() => ({WIDGETS_JS})().every(n => n > 0)", timeout=LOAD_TIMEOUT_MS)
         result.widgets = page.evaluate(WIDGETS_JS)
+        # plotly draws asynchronously when labels hold math; wait until every figure has its SVG
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+                               ".every(gd => gd._fullLayout && gd.querySelector('.main-svg'))", timeout=LOAD_TIMEOUT_MS)
         result.figures = page.evaluate(FIGURES_JS, DATA_MARKS)
         for fig in result.figures:
             if fig["inWidget"]:

@@ -87,12 +87,16 @@ class ServedScripts(SphinxDirective):
         return [table(["Script", "Version", "Copied from"], rows)]
 
 
+def cpu_cores() -> int:
+    """CPU cores this build (and the chapters it executes) may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 class BuildMachine(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         rows = [["Python", platform.python_version()],
                 ["Operating system", f"{platform.system()} {platform.release()} ({platform.machine()})"],
-                ["CPU cores available to the build", str(cores)]]
+                ["CPU cores available to the build", str(cpu_cores())]]
         self.env.note_reread()
         return [table(None, rows)]
 
@@ -178,8 +182,8 @@ class ChapterGuideTransform(SphinxPostTransform):
                         item += nodes.Text(f": {comment}")
                     params += nodes.list_item("", item)
                 rows.append([link, _runtime(self.env, docname), params])
-            node.replace_self(table(["Chapter", "Run time when this website was built", "Parameters (defaults)"],
-                                    rows))
+            header = f"Run time at the defaults when this website was built ({cpu_cores()} CPU cores)"
+            node.replace_self(table(["Chapter", header, "Parameters (defaults)"], rows))
 
 
 def setup(app: Sphinx) -> dict:
