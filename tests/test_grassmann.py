@@ -308,3 +308,41 @@ def test_bad_input_wide_model():
         gr.readout_loss(phi, 3, "contrastive")
     with pytest.raises(ValueError, match="x1 and x2 must not contain zero inputs"):
         gr.relu_nngp(np.zeros((2, 3)), np.ones((2, 3)))
+
+
+def test_batch_descent_equals_single_runs():
+    problems = [_problem(seed=i) for i in range(3)]
+    ss = np.stack([p[0] for p in problems])
+    ws = np.stack([p[1] for p in problems])
+    batch = gr.grassmann_descent_batch(ws, ss, 0.01, 100, 50)
+    for i in range(3):
+        np.testing.assert_allclose(batch[i], gr.grassmann_descent(ws[i], ss[i], 0.01, 100, 50), atol=1e-13)
+    with pytest.raises(ValueError, match="same number of problems"):
+        gr.grassmann_descent_batch(ws, ss[:2], 0.01, 10)
+    with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
+        gr.grassmann_descent_batch(2 * ws, ss, 0.01, 10)
+
+
+def test_first_layer_prefixes_are_narrower_layers():
+    v = gr.first_layer(jax.random.PRNGKey(0), 64, 5)
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    wide = np.asarray(gr.layer_features(x, v))
+    narrow = np.asarray(gr.layer_features(x, v[:16]))
+    np.testing.assert_allclose(narrow, wide[:, :16] * np.sqrt(64 / 16), atol=1e-14)  # same units, 1/sqrt(h) scale
+    with pytest.raises(ValueError, match="v must have 5 columns"):
+        gr.layer_features(x, v[:, :3])
+
+
+def test_figures_and_their_bad_input():
+    s3, _ = _problem(m=3, d=2, spectrum=[1.0, 0.4, -0.1])
+    lam, vec = gr.eigh_descending(s3)
+    w3 = gr.retract(np.stack([vec[:, 0] + 0.5 * vec[:, 2], vec[:, 2] - 0.3 * vec[:, 1]]))
+    t = np.linspace(0, 2, 5)
+    fig = gr.subspace_figure(t, gr.oja_closed_form(w3, s3, t), vec.T, "test")
+    assert len(fig.layout.sliders[0].steps) == 5 and not fig.frames
+    assert fig.data[2].y[0] == pytest.approx(np.degrees(gr.principal_angles(w3, vec.T[:2])[0]))
+    with pytest.raises(ValueError, match="bases must be"):
+        gr.subspace_figure(t, np.zeros((5, 3, 3)), vec.T, "test")
+    assert len(gr.rate_figure([0.1, 0.2], [0.2, 0.4], [0.2, 0.4], "r").data) == 2
+    with pytest.raises(ValueError, match="same length"):
+        gr.rate_figure([0.1, 0.2], [0.2], [0.2, 0.4], "r")

@@ -411,6 +411,25 @@ def grassmann_descent(w0, s, dt: float, steps: int, record_every: int = 1, retra
     return path
 
 
+def grassmann_descent_batch(w0s, ss, dt: float, steps: int, record_every: int = 1,
+                            retraction: str = "qr") -> np.ndarray:
+    """:func:`grassmann_descent` for a stack of independent problems (``w0s`` ``(B, d, m)``, ``ss`` ``(B, m, m)``)
+    run side by side in one compiled program; returns ``(B, steps // record_every + 1, d, m)``."""
+    w = as_finite_array("w0s", w0s, ndim=3).astype(np.float64)
+    sa = as_finite_array("ss", ss, ndim=3).astype(np.float64)
+    if sa.shape[0] != w.shape[0]:
+        raise ValueError(f"w0s and ss must hold the same number of problems, got {w.shape[0]} and {sa.shape[0]}")
+    for b in range(w.shape[0]):
+        _check_start_and_matrix(w[b], sa[b], orthonormal=True)
+    dt, steps, record_every = _check_schedule(dt, steps, record_every)
+    check_choice("retraction", retraction, RETRACTIONS)
+    run = jax.vmap(_oja_scan, in_axes=(0, 0, None, None, None, None))
+    path = np.asarray(run(jnp.asarray(w), jnp.asarray(sa), dt, steps // record_every, record_every, retraction))
+    if not np.all(np.isfinite(path)):
+        raise FloatingPointError("Grassmannian descent produced non-finite weights; lower dt")
+    return path
+
+
 @partial(jax.jit, static_argnums=(3, 4, 5))
 def _oja_scan(w, s, dt, blocks, record_every, retraction):
     # S is an argument (not closed over): one compiled program serves every matrix of the same size
@@ -418,15 +437,32 @@ def _oja_scan(w, s, dt, blocks, record_every, retraction):
 
 
 # ----------------------------------------------------- two-layer model with a fixed random first layer
+def first_layer(key: jax.Array, width: int, input_dim: int) -> jnp.ndarray:
+    r"""The fixed first layer :math:`V\in\mathbb R^{h\times m}`, i.i.d. :math:`\mathcal N(0,1)` entries (float64 when
+    enabled). The first :math:`h'` rows of a layer of width :math:`h` are a layer of width :math:`h'`: width sweeps draw
+    the widest layer once and take prefixes (one random draw, one compiled program)."""
+    h = check_positive_int("width", width)
+    m = check_positive_int("input_dim", input_dim)
+    return jax.random.normal(key, (h, m), dtype=jnp.result_type(float))
+
+
+def layer_features(x, v) -> jnp.ndarray:
+    r"""Random ReLU features :math:`\varphi_h(x) = \sigma(Vx/\sqrt m)/\sqrt h` for a first layer ``v`` (``(h, m)``);
+    ``(N, h)`` for ``x`` of shape ``(N, m)``."""
+    xa = as_finite_array("x", x, ndim=2)
+    va = as_finite_array("v", v, ndim=2)
+    if va.shape[1] != xa.shape[1]:
+        raise ValueError(f"v must have {xa.shape[1]} columns (the input dimension), got shape {va.shape}")
+    xj, vj = jnp.asarray(x), jnp.asarray(v, dtype=jnp.asarray(x).dtype)
+    return jax.nn.relu(xj @ vj.T / jnp.sqrt(xa.shape[1])) / jnp.sqrt(va.shape[0])
+
+
 def relu_features(key: jax.Array, x, width: int) -> jnp.ndarray:
-    r"""Random ReLU features :math:`\varphi_h(x) = \sigma(Vx/\sqrt m)/\sqrt h`, :math:`V_{rk}\sim\mathcal N(0,1)`
-    fixed (the first layer of ``models.two_layer_apply`` without bias); ``(N, h)`` for ``x`` of shape ``(N, m)``.
+    r"""Random ReLU features :math:`\varphi_h(x) = \sigma(Vx/\sqrt m)/\sqrt h` with a fresh first layer
+    (:func:`first_layer`): the first layer of ``models.two_layer_apply`` without bias; ``(N, h)``.
     :math:`\varphi_h(x)^\top\varphi_h(x')` is an average of ``h`` i.i.d. terms with mean :func:`relu_nngp`."""
     xa = as_finite_array("x", x, ndim=2)
-    h = check_positive_int("width", width)
-    xj = jnp.asarray(x)
-    v = jax.random.normal(key, (h, xa.shape[1]), dtype=xj.dtype)
-    return jax.nn.relu(xj @ v.T / jnp.sqrt(xa.shape[1])) / jnp.sqrt(h)
+    return layer_features(x, first_layer(key, width, xa.shape[1]))
 
 
 def relu_nngp(x1, x2) -> np.ndarray:
@@ -538,7 +574,8 @@ def readout_loss(features, n_pairs: int, loss: str) -> Callable[[jnp.ndarray], j
 
 def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, times, loss: str,
                           repeats: int = 1) -> dict[str, np.ndarray]:
-    r"""For each width and draw of the first layer: the learned kernel :math:`G_h(t)=K_h^{1/2}P_h(t)K_h^{1/2}`
+    r"""For each width and draw of the first layer (the widths of one draw are nested: prefixes of the widest
+    layer, see :func:`first_layer`): the learned kernel :math:`G_h(t)=K_h^{1/2}P_h(t)K_h^{1/2}`
     along the closed-form flow with :math:`\tilde S_h/\lVert\tilde S_\infty\rVert_2`, against the same with
     :math:`K_\infty` (:func:`relu_nngp`). Returns arrays ``(len(widths), repeats)``: ``trajectory_gap``
     :math:`\max_t\lVert G_h-G_\infty\rVert_F/\max_t\lVert G_\infty\rVert_F` and ``kernel_error``
@@ -559,9 +596,10 @@ def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, 
     g_inf = reduced_gram(k_inf, oja_closed_form(y0, s_inf / scale, t))
     g_norm = np.linalg.norm(g_inf, axis=(1, 2)).max()
     out = {"trajectory_gap": np.empty((len(widths), repeats)), "kernel_error": np.empty((len(widths), repeats))}
-    for i, width in enumerate(widths):
-        for j, k in enumerate(jax.random.split(jax.random.fold_in(key, width), repeats)):
-            phi = np.asarray(relu_features(k, xs, width), dtype=np.float64)
+    for j, k in enumerate(jax.random.split(key, repeats)):
+        layer = first_layer(k, max(widths), xs.shape[1])   # nested widths: prefixes of one wide layer
+        for i, width in enumerate(widths):
+            phi = np.asarray(layer_features(xs, layer[:width]), dtype=np.float64)
             k_h = phi @ phi.T
             g_h = reduced_gram(k_h, oja_closed_form(y0, reduced_matrix(k_h, n, loss) / scale, t))
             out["trajectory_gap"][i, j] = np.linalg.norm(g_h - g_inf, axis=(1, 2)).max() / g_norm
@@ -572,8 +610,8 @@ def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, 
 
 def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int], y0, loss: str, dt: float,
                                steps: int, record_every: int, time_unit: float) -> dict[str, np.ndarray]:
-    r"""Train the constrained read-out of the random-feature network at each width by Riemannian gradient descent
-    on the loss of its outputs (``jax.grad``, learning rate ``dt * time_unit``), from :func:`span_initialisation`.
+    r"""Train the constrained read-out of the random-feature network at each width (nested prefixes of one first
+    layer drawn from ``key``) by Riemannian gradient descent on the loss of its outputs (``jax.grad``, learning rate ``dt * time_unit``), from :func:`span_initialisation`.
 
     Returns per width: ``kernel_change`` :math:`\lVert\Theta_T-\Theta_0\rVert_F/\lVert\Theta_0\rVert_F` of the
     constrained tangent kernel, ``readout_ntk_change`` (the plain tangent kernel :math:`K_h` of the read-out,
@@ -591,8 +629,9 @@ def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int],
     time_unit = check_positive_float("time_unit", time_unit)
     keys = ("kernel_change", "readout_ntk_change", "displacement", "reduction_error")
     out = {name: np.empty(len(widths)) for name in keys}
+    layer = first_layer(key, max(widths), xs.shape[1])   # nested widths: prefixes of one wide layer
     for i, width in enumerate(widths):
-        phi = np.asarray(relu_features(jax.random.fold_in(key, width), xs, width), dtype=np.float64)
+        phi = np.asarray(layer_features(xs, layer[:width]), dtype=np.float64)
         k_h = phi @ phi.T
         w0 = span_initialisation(phi, y0)
         ws = riemannian_descent(readout_loss(phi, n, loss), w0, dt * time_unit, steps, record_every)
@@ -609,59 +648,70 @@ def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int],
 
 
 # -------------------------------------------------------------------------------------------- figures
-def subspace_animation(times, bases, top, title: str) -> go.Figure:
-    r"""3-D animation (play button and time slider, precomputed frames) of a plane through the origin of
-    :math:`\mathbb R^3` (rows of ``bases[t]``, ``(T, 2, 3)``) turning toward the plane of the top two eigenvectors
-    (rows of ``top``, ``(3, 3)``: :math:`v_1, v_2, v_3`). The plane is drawn as a disk and its normal as a line,
-    neither of which depends on the basis chosen inside the plane."""
+def subspace_figure(times, bases, top, title: str) -> go.Figure:
+    r"""A plane through the origin of :math:`\mathbb R^3` (rows of ``bases[t]``, ``(T, 2, 3)``) turning toward the plane
+    of the top two eigenvectors (rows of ``top``, ``(3, 3)``: :math:`v_1, v_2, v_3`), with a time slider (precomputed
+    states: works on a static page), next to its largest principal angle to that plane against time. The plane is
+    drawn as a disk and its normal as a line, neither of which depends on the basis chosen inside the plane."""
+    from plotly.subplots import make_subplots
+
     t = _check_times(times)
     b = as_finite_array("bases", bases, ndim=3).astype(np.float64)
     v = as_finite_array("top", top, ndim=2).astype(np.float64)
     if b.shape[1:] != (2, 3) or b.shape[0] != t.shape[0] or v.shape != (3, 3):
         raise ValueError(f"bases must be (T, 2, 3) with T = len(times) and top (3, 3), got {b.shape} and {v.shape}")
-    radius, phase = np.meshgrid(np.linspace(0, 1, 6), np.linspace(0, 2 * np.pi, 41))
+    radius, phase = np.meshgrid(np.linspace(0, 1, 4), np.linspace(0, 2 * np.pi, 33))
+    angles = np.degrees(principal_angles(b, v[:2]))[:, 0]
 
-    def disk(u, w, name, color, opacity):
-        pts = radius[..., None] * (np.cos(phase)[..., None] * u + np.sin(phase)[..., None] * w)
-        return go.Surface(x=pts[..., 0], y=pts[..., 1], z=pts[..., 2], surfacecolor=np.zeros_like(radius),
-                          colorscale=[[0, color], [1, color]], showscale=False, opacity=opacity, name=name,
-                          showlegend=True, hoverinfo="skip")
+    def disk_xyz(u, w):
+        # 3 decimals: the disk is drawn on a [-1.3, 1.3] cube, and the page stays small (one disk per time)
+        pts = np.round(radius[..., None] * (np.cos(phase)[..., None] * u + np.sin(phase)[..., None] * w), 3)
+        return pts[..., 0], pts[..., 1], pts[..., 2]
 
-    def normal(u, w):
-        nv = np.cross(u, w)
-        return go.Scatter3d(x=[-nv[0], nv[0]], y=[-nv[1], nv[1]], z=[-nv[2], nv[2]], mode="lines",
-                            line=dict(color=PALETTE[0], width=6), name="normal of row W(t)")
+    def state(i):
+        """x, y, z of the three moving traces (disk, its normal, the marker on the angle curve) at time i."""
+        u, w = b[i]
+        nv = np.round(np.cross(u, w), 3)
+        dx, dy, dz = disk_xyz(u, w)
+        return ([dx.tolist(), [-nv[0], nv[0]], [float(t[i])]], [dy.tolist(), [-nv[1], nv[1]], [float(angles[i])]],
+                [dz.tolist(), [-nv[2], nv[2]]])
 
-    angles = np.degrees(principal_angles(b, v[:2]))
-    fig = go.Figure([disk(b[0, 0], b[0, 1], "row space of W(t)", PALETTE[0], 0.55), normal(b[0, 0], b[0, 1])])
-    fig.add_trace(disk(v[0], v[1], "top-2 eigenspace (target)", "#999999", 0.15))
+    def disk(x, y, z, name, color, opacity):
+        return go.Surface(x=x, y=y, z=z, surfacecolor=np.zeros_like(radius), colorscale=[[0, color], [1, color]],
+                          showscale=False, opacity=opacity, name=name, showlegend=True, hoverinfo="skip")
+
+    fig = make_subplots(rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "xy"}]], column_widths=[0.62, 0.38],
+                        subplot_titles=("the plane row W(t) in R³", "largest principal angle to the target"))
+    xs, ys, zs = state(0)
+    fig.add_trace(disk(xs[0], ys[0], zs[0], "row space of W(t)", PALETTE[0], 0.6), row=1, col=1)
+    fig.add_trace(go.Scatter3d(x=xs[1], y=ys[1], z=zs[1], mode="lines", line=dict(color=PALETTE[0], width=6),
+                               name="normal of row W(t)"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=xs[2], y=ys[2], mode="markers", marker=dict(color=PALETTE[0], size=12),
+                             name="now", showlegend=False), row=1, col=2)
+    fig.add_trace(disk(*disk_xyz(v[0], v[1]), "top-2 eigenspace (target)", "#999999", 0.2), row=1, col=1)
     for k, (color, name) in enumerate([(PALETTE[1], "v₁ (top eigenvector)"), (PALETTE[4], "v₂"),
                                        ("#555555", "v₃ (normal of the target)")]):
         fig.add_trace(go.Scatter3d(x=[0, 1.2 * v[k, 0]], y=[0, 1.2 * v[k, 1]], z=[0, 1.2 * v[k, 2]],
                                    mode="lines", name=name,
-                                   line=dict(color=color, width=5, dash="dash" if k == 2 else "solid")))
-    labels = [f"t = {ti:.2f}, largest angle {a:.1f}°" for ti, a in zip(t, angles[:, 0])]
-    fig.frames = [go.Frame(data=[disk(bt[0], bt[1], "row space of W(t)", PALETTE[0], 0.55), normal(bt[0], bt[1])],
-                           traces=[0, 1], name=str(i)) for i, bt in enumerate(b)]
-    steps = [dict(method="animate", label=f"{ti:.1f}",
-                  args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                       transition=dict(duration=0))]) for i, ti in enumerate(t)]
+                                   line=dict(color=color, width=5, dash="dash" if k == 2 else "solid")), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=angles, mode="lines", line=dict(color=PALETTE[0]), name="angle (closed form)"),
+                  row=1, col=2)
+    steps = []
+    for i, ti in enumerate(t):
+        sx, sy, sz = state(i)
+        # restyle traces 0-2 only (no animation frames: nothing plays on its own, the slider sets the state)
+        steps.append(dict(method="restyle", label=f"{ti:.1f}", args=[{"x": sx, "y": sy, "z": sz + [None]}, [0, 1, 2]]))
+    # look along a direction inside the target plane: the target is seen nearly edge-on, so the disk's tilt
+    # toward it is visible as the disk thins
+    eye = 1.9 * (0.8 * v[0] + 0.45 * v[1] + 0.4 * v[2]) / np.linalg.norm([0.8, 0.45, 0.4])
     fig.update_layout(
         sliders=[dict(active=0, currentvalue=dict(prefix="time t: "), pad=dict(t=40), steps=steps)],
-        updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=0.0, xanchor="left", yanchor="top",
-                          buttons=[dict(label="▶ play", method="animate",
-                                        args=[None, dict(frame=dict(duration=120, redraw=True), fromcurrent=True,
-                                                         transition=dict(duration=0))]),
-                                   dict(label="❚❚ pause", method="animate",
-                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
         scene=dict(aspectmode="cube", xaxis=dict(range=[-1.3, 1.3]), yaxis=dict(range=[-1.3, 1.3]),
-                   zaxis=dict(range=[-1.3, 1.3])))
-    base_layout(fig, title, "", "", height=620)
-    fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
-    fig.layout.sliders[0].update(currentvalue=dict(prefix="time t: "))
-    for i, lab in enumerate(labels):
-        fig.layout.sliders[0].steps[i].label = f"{t[i]:.1f}"
-        fig.frames[i].layout = go.Layout(title=f"{title}: {lab}")
+                   zaxis=dict(range=[-1.3, 1.3]), camera=dict(eye=dict(x=eye[0], y=eye[1], z=eye[2]))))
+    base_layout(fig, title, "", "", height=600)
+    fig.update_layout(margin=dict(l=10, r=10, t=80, b=10), legend=dict(x=0.0, y=1.0))
+    fig.update_xaxes(title_text="time t", row=1, col=2)
+    fig.update_yaxes(title_text="degrees", type="log", row=1, col=2)
     return fig
 
 
