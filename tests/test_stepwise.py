@@ -1,0 +1,324 @@
+"""Unit tests of kernel_ssl.stepwise and kernel_ssl.spectra: the closed forms of linearised Barlow Twins against
+their defining equations, the simulations against exact discrete solutions and against each other (linear model,
+kernel model, explicit features, training.function_space_descent, autodiff of losses.barlow_twins_theory), the
+measurements on curves whose answer is known, and every bad input raising with the argument's name.
+
+Tolerances: float64 round-off (1e-10 relative, allowing for error growth over a few thousand steps of a
+contraction and for eigendecompositions of matrices with condition numbers up to ~1e4) unless a test says
+otherwise."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from kernel_ssl import losses, spectra, stepwise, training
+
+jax.config.update("jax_enable_x64", True)
+RTOL = 1e-10
+
+
+def _pairs(seed: int, n: int = 60, m: int = 8, spectrum=None):
+    """Pairs with cross-correlation close to diag(spectrum) in a random basis (a shared signal, independent noise)."""
+    rng = np.random.default_rng(seed)
+    spectrum = np.linspace(1.0, 0.1, m) if spectrum is None else np.asarray(spectrum)
+    s = rng.standard_normal((n, m)) * np.sqrt(spectrum)
+    q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    return (s + 0.1 * rng.standard_normal((n, m))) @ q.T, (s + 0.1 * rng.standard_normal((n, m))) @ q.T
+
+
+def _features_and_kernel(seed: int, n: int = 20, p: int = 12):
+    """Explicit features Phi of the 2n stacked views, and K = Phi Phi^T."""
+    x, xp = _pairs(seed, n, p)
+    phi = np.concatenate([x, xp])
+    return phi, phi @ phi.T
+
+
+# ----------------------------------------------------------------------------------------------- spectra
+def test_pair_cross_correlation_matches_definition():
+    x, xp = _pairs(0)
+    expected = sum(np.outer(a, b) + np.outer(b, a) for a, b in zip(x, xp)) / (2 * len(x))
+    np.testing.assert_allclose(spectra.pair_cross_correlation(x, xp), expected, rtol=RTOL, atol=1e-14)
+
+
+def test_linear_closed_form_whitens_the_top_modes():
+    x, xp = _pairs(1)
+    gamma = spectra.pair_cross_correlation(x, xp)
+    values, vectors = spectra.top_modes(gamma, 3)
+    w = spectra.closed_form_linear(gamma, 3)
+    np.testing.assert_allclose(w @ gamma @ w.T, np.eye(3), atol=1e-12)            # C = I
+    np.testing.assert_allclose(w.T @ w, vectors @ np.diag(1 / values) @ vectors.T, rtol=RTOL, atol=1e-12)
+    assert np.all(np.diff(values) <= 0)
+
+
+def test_kernel_spectrum_equals_feature_spectrum():
+    # Theorem: the nonzero eigenvalues of K^1/2 Z K^1/2 / 2n are those of Gamma_phi = Phi^T Z Phi / 2n
+    phi, k = _features_and_kernel(2)
+    n = phi.shape[0] // 2
+    gamma_phi = spectra.pair_cross_correlation(phi[:n], phi[n:])
+    lam, _ = spectra.kernel_modes(k, 4)
+    g, _ = spectra.top_modes(gamma_phi, 4)
+    np.testing.assert_allclose(lam, g, rtol=RTOL)
+
+
+def test_kernel_closed_form_matches_linear_closed_form_on_features():
+    phi, k = _features_and_kernel(3)
+    n = phi.shape[0] // 2
+    w_star = spectra.closed_form_linear(spectra.pair_cross_correlation(phi[:n], phi[n:]), 3)
+    f_star = spectra.closed_form_outputs(k, 3)
+    # same learned kernel on the views (the rotation U is arbitrary, so compare F F^T)
+    np.testing.assert_allclose(f_star @ f_star.T, phi @ w_star.T @ w_star @ phi.T, rtol=1e-9, atol=1e-11)
+    # C = I at the closed form, and the embedding of the training views is F*
+    np.testing.assert_allclose(f_star.T @ spectra.swap_views(f_star) / (2 * n), np.eye(3), atol=1e-11)
+    np.testing.assert_allclose(spectra.closed_form_embedding(k, k, 3), f_star, rtol=1e-9, atol=1e-11)
+    # out of sample: k*(x, x') from kernel rows equals x^T W*^T W* x'
+    rng = np.random.default_rng(3)
+    new = rng.standard_normal((5, phi.shape[1]))
+    np.testing.assert_allclose(spectra.closed_form_kernel(k, new @ phi.T, new @ phi.T, 3),
+                               new @ w_star.T @ w_star @ new.T, rtol=1e-9, atol=1e-11)
+
+
+def test_centred_kernel_closed_form_uses_the_range():
+    # a centred kernel is singular: the pseudo-inverse root must still give C = I on the views
+    _, k = _features_and_kernel(4, n=15)
+    h = np.eye(30) - 1 / 30
+    kc = h @ k @ h
+    f_star = spectra.closed_form_outputs(kc, 2)
+    np.testing.assert_allclose(f_star.T @ spectra.swap_views(f_star) / 30, np.eye(2), atol=1e-10)
+    root, inv_root = spectra.psd_sqrt(kc)
+    np.testing.assert_allclose(root @ root, kc, atol=1e-10 * np.abs(kc).max())
+    np.testing.assert_allclose(root @ inv_root @ kc, kc, atol=1e-9 * np.abs(kc).max())
+
+
+def test_subspace_overlap():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((10, 3))
+    assert spectra.subspace_overlap(a, a @ rng.standard_normal((3, 3))) == pytest.approx(1.0, abs=1e-12)
+    e = np.eye(6)
+    assert spectra.subspace_overlap(e[:, :2], e[:, 2:4]) == pytest.approx(0.0, abs=1e-15)
+    assert spectra.subspace_overlap(e[:, :2], e[:, 1:3]) == pytest.approx(0.5, abs=1e-15)
+
+
+# ----------------------------------------------------------------------------------------------- closed forms
+def test_logistic_solves_its_ode_and_step_times_are_half_height():
+    gammas, c0 = np.array([1.0, 0.4]), np.array([1e-6, 3e-7])
+    t = np.linspace(0, 60, 20001)
+    c = stepwise.logistic_eigenvalues(t, gammas, c0)
+    np.testing.assert_allclose(c[0], c0, rtol=RTOL)
+    # dc/dt = 8 gamma c (1 - c): central differences, error O(dt^2 * c''') ~ 1e-5 here
+    dc = np.gradient(c, t, axis=0)[1:-1]
+    np.testing.assert_allclose(dc, 8 * gammas * c[1:-1] * (1 - c[1:-1]), atol=2e-4)
+    times = stepwise.step_times(gammas, c0)
+    np.testing.assert_allclose(stepwise.logistic_eigenvalues(times, gammas, c0).diagonal(), 0.5, rtol=RTOL)
+    np.testing.assert_allclose(stepwise.staircase_loss(stepwise.logistic_eigenvalues(np.array([0.0, 60.0]),
+                                                                                    gammas, c0)), [2, 0], atol=1e-5)
+
+
+def test_gradient_descent_rates_and_map():
+    gammas = np.array([1.0, 0.5])
+    np.testing.assert_allclose(stepwise.growth_rates(gammas, lr=1e-7), 8 * gammas, rtol=1e-6)
+    # the map c <- c (1 + 4 lr gamma (1 - c))^2 crosses 1/2 later than the flow by about 2 lr gamma
+    c0 = np.array([1e-8, 1e-8])
+    flow, gd = stepwise.step_times(gammas, c0), stepwise.step_times(gammas, c0, lr=0.01)
+    assert np.all(gd > flow)
+    np.testing.assert_allclose(gd / flow - 1, 2 * 0.01 * gammas, rtol=0.2)
+
+
+def test_initial_eigenvalues_from_qr():
+    gammas = np.array([2.0, 1.0, 0.5])
+    p = np.diag([1e-3, 2e-3, 3e-3])
+    np.testing.assert_allclose(stepwise.initial_eigenvalues(p, gammas), gammas * np.diag(p) ** 2, rtol=RTOL)
+    # column j only counts with its part orthogonal to the earlier columns
+    p2 = np.array([[1.0, 1.0], [0.0, 1.0]]) * 1e-3
+    np.testing.assert_allclose(stepwise.initial_eigenvalues(p2, gammas[:2]), gammas[:2] * 1e-6, rtol=RTOL)
+
+
+def test_expected_initial_eigenvalue_is_the_mean():
+    # gamma ||W0 v||^2 over W0 ~ N(0, alpha^2): mean d alpha^2 gamma; 4000 draws of a chi^2_d / d: relative
+    # standard error sqrt(2 / (d * 4000)) = 1.3% for d = 3; 5 standard errors
+    d, m, alpha = 3, 6, 1e-3
+    w = stepwise.initial_weights(jax.random.PRNGKey(0), 4000 * d, m, alpha).reshape(4000, d, m)
+    v = np.eye(m)[:, 0]
+    sample = 0.7 * np.mean(np.sum(np.asarray(w @ v) ** 2, axis=1))
+    assert sample == pytest.approx(stepwise.expected_initial_eigenvalues([0.7], d, alpha)[0], rel=5 * 0.013)
+
+
+# ----------------------------------------------------------------------------------------------- simulations
+def test_linear_descent_from_aligned_start_is_the_exact_map():
+    x, xp = _pairs(6)
+    gamma = spectra.pair_cross_correlation(x, xp)
+    values, vectors = spectra.top_modes(gamma, 3)
+    s0 = np.array([1e-3, 2e-3, 1.5e-3])
+    lr, steps = 0.02 / values[0], 3000
+    run = stepwise.linear_descent(s0[:, None] * vectors.T, gamma, lr, steps)
+    exact = stepwise.logistic_eigenvalues(run.t, values, values * s0 ** 2, lr=lr)
+    exact = np.sort(exact, axis=1)[:, ::-1]          # the simulation records the eigenvalues of C in descending order
+    np.testing.assert_allclose(run.eigenvalues, exact, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(run.loss, np.sum((1 - exact) ** 2, axis=1), rtol=1e-8, atol=1e-12)
+
+
+def test_linear_descent_step_is_the_gradient_of_the_library_loss():
+    x, xp = _pairs(7)
+    gamma = spectra.pair_cross_correlation(x, xp)
+    w0 = 0.3 * np.random.default_rng(7).standard_normal((2, x.shape[1]))
+    lr = 0.01
+    grad = jax.grad(lambda w: losses.barlow_twins_theory(x @ w.T, xp @ w.T))(jnp.asarray(w0))
+    run = stepwise.linear_descent(w0, gamma, lr, 1)
+    np.testing.assert_allclose(run.final, w0 - lr * np.asarray(grad), rtol=RTOL, atol=1e-14)
+
+
+def test_kernel_descent_is_linear_descent_on_features_and_function_space_descent():
+    phi, k = _features_and_kernel(8)
+    n = phi.shape[0] // 2
+    gamma_phi = spectra.pair_cross_correlation(phi[:n], phi[n:])
+    w0 = 1e-3 * np.random.default_rng(8).standard_normal((2, phi.shape[1]))
+    lr, steps = 0.05 / spectra.top_modes(gamma_phi, 1)[0][0], 800
+    lin = stepwise.linear_descent(w0, gamma_phi, lr, steps)
+    ker = stepwise.kernel_descent(phi @ w0.T, k, lr, steps)
+    np.testing.assert_allclose(ker.final, phi @ lin.final.T, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ker.eigenvalues, lin.eigenvalues, rtol=1e-8, atol=1e-12)
+    reference, _ = training.function_space_descent(training.stacked_ssl_loss(losses.barlow_twins_theory),
+                                                   jnp.asarray(phi @ w0.T), jnp.asarray(k), lr, steps, steps)
+    np.testing.assert_allclose(ker.final, reference, rtol=1e-8, atol=1e-12)
+
+
+def test_kernel_mode_coordinates_equal_linear_ones():
+    phi, k = _features_and_kernel(9)
+    n = phi.shape[0] // 2
+    _, v = spectra.top_modes(spectra.pair_cross_correlation(phi[:n], phi[n:]), 3)
+    _, u = spectra.kernel_modes(k, 3)
+    w0 = np.random.default_rng(9).standard_normal((3, phi.shape[1]))
+    lin = stepwise.linear_mode_coordinates(w0, v)
+    ker = stepwise.kernel_mode_coordinates(phi @ w0.T, k, u)
+    # eigenvectors are defined up to sign: compare column by column up to sign
+    signs = np.sign(np.sum(lin * ker, axis=0))
+    np.testing.assert_allclose(ker * signs, lin, rtol=1e-8, atol=1e-10)
+    batch = stepwise.kernel_mode_coordinates(np.stack([phi @ w0.T, 2 * phi @ w0.T]), k, u)
+    np.testing.assert_allclose(batch[1], 2 * ker, rtol=1e-12)
+
+
+def test_initial_outputs_have_the_kernel_as_covariance():
+    # F0 = alpha K^1/2 G: E[F0 F0^T] / d = alpha^2 K; 2000 columns, Monte-Carlo error ~ sqrt(2/2000) = 3% of the
+    # diagonal; 5 standard errors in relative Frobenius norm
+    _, k = _features_and_kernel(10, n=5)
+    f0 = stepwise.initial_outputs(jax.random.PRNGKey(1), k, 2000, 0.1)
+    np.testing.assert_allclose(f0 @ f0.T / 2000, 0.01 * k, atol=5 * 0.03 * 0.01 * np.abs(k).max())
+
+
+def test_train_network_centres_and_records():
+    x, xp = _pairs(11, n=10, m=4)
+    xs = np.concatenate([x, xp])
+    run = stepwise.train_network(jax.random.PRNGKey(0), xs, 32, 2, losses.barlow_twins_theory, 1e-3, 0.5, 20)
+    assert run.cross_eigenvalues.shape == (21, 2) and run.covariance_eigenvalues.shape == (21, 2)
+    np.testing.assert_allclose(run.outputs.mean(axis=0), 0, atol=1e-12)
+    # the recorded loss is the theory loss of the centred outputs (exactly sum (1 - c_j)^2 of the eigenvalues)
+    np.testing.assert_allclose(run.loss, np.sum((1 - run.cross_eigenvalues) ** 2, axis=1), rtol=1e-9)
+    assert run.loss[-1] < run.loss[0]
+
+
+# ----------------------------------------------------------------------------------------------- measurements
+def test_crossing_plateaus_and_step_count_on_known_curves():
+    gammas, c0 = np.array([1.0, 0.5, 0.25]), np.full(3, 1e-10)
+    t = np.linspace(0, 40, 40001)
+    c = stepwise.logistic_eigenvalues(t, gammas, c0)
+    times = stepwise.crossing_times(t, c)
+    np.testing.assert_allclose(times, stepwise.step_times(gammas, c0), atol=1e-6)
+    levels = stepwise.plateau_levels(t, stepwise.staircase_loss(c), times)
+    np.testing.assert_allclose(levels, [3, 2, 1, 0], atol=0.01)
+    assert stepwise.count_steps(t, stepwise.staircase_loss(c)) == 3
+    # two modes with equal rates step together: one step of height 2, then one more
+    merged = stepwise.logistic_eigenvalues(t, np.array([1.0, 0.98, 0.25]), c0)
+    assert stepwise.count_steps(t, stepwise.staircase_loss(merged)) == 2
+
+
+def test_init_scale_slopes_recover_the_prediction():
+    gammas = np.array([1.0, 0.3])
+    alphas = 10.0 ** -np.arange(2, 9)
+    times = np.array([stepwise.step_times(gammas, stepwise.expected_initial_eigenvalues(gammas, 2, a))
+                      for a in alphas])
+    # exact up to the O(c0) term ln(1 - c0), which is below 1e-4 relative here
+    np.testing.assert_allclose(stepwise.init_scale_slopes(alphas, times), 1 / (8 * gammas), rtol=1e-4)
+
+
+# ----------------------------------------------------------------------------------------------- figures
+def test_staircase_slider_combines_two_sliders():
+    t = np.linspace(0.01, 10, 50)
+    panels = {}
+    for a in ("1e-2", "1e-4"):
+        for b in ("0.5", "0.7"):
+            e = np.column_stack([np.full(50, float(b)), np.full(50, float(a))])
+            panels[(a, b)] = dict(t=t, loss=np.full(50, 1.0), eigenvalues=e, predicted_loss=np.full(50, 1.0),
+                                  predicted_eigenvalues=e)
+    fig = stepwise.staircase_slider(panels, "alpha", "gap", "test", active=(1, 0))
+    assert len(fig.layout.sliders) == 2
+    n_per_group = 2 + 2 * 2
+    assert len(fig.data) == 2 * n_per_group
+    visible = [bool(tr.visible) for tr in fig.data]
+    assert visible == [False] * n_per_group + [True] * n_per_group
+    # the second slider's step "0.7" sets the data of every group to its gap-0.7 panel
+    ys = fig.layout.sliders[1].steps[1].args[0]["y"]
+    assert np.allclose(ys[2], 0.7) and np.allclose(ys[n_per_group + 4], 1e-4)
+    with pytest.raises(ValueError, match="every combination"):
+        stepwise.staircase_slider({k: v for k, v in list(panels.items())[:3]}, "a", "b", "t")
+
+
+def test_live_figure_is_fast_enough_to_build():
+    fig = stepwise.closed_form_staircase(-6, 4, 0.6)
+    assert len(fig.data) == 1 + 4
+
+
+# ----------------------------------------------------------------------------------------------- bad input
+def test_bad_inputs_raise_with_the_argument_name():
+    x, xp = _pairs(12)
+    gamma = spectra.pair_cross_correlation(x, xp)
+    with pytest.raises(ValueError, match="x and x_prime"):
+        spectra.pair_cross_correlation(x, xp[:, :-1])
+    with pytest.raises(ValueError, match="d must be at most the number of positive eigenvalues"):
+        spectra.top_modes(np.diag([1.0, 0.5, -0.2]), 3)
+    with pytest.raises(ValueError, match="gamma must be symmetric"):
+        spectra.top_modes(gamma + np.triu(np.ones_like(gamma)), 2)
+    bad = gamma.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="gamma must contain only finite"):
+        spectra.top_modes(bad, 2)
+    with pytest.raises(ValueError, match="d must be at most"):
+        spectra.closed_form_linear(np.diag([1.0, 0.0]), 2)
+    with pytest.raises(ValueError, match="kernel is not positive semi-definite"):
+        spectra.psd_sqrt(np.diag([1.0, -1.0]))
+    with pytest.raises(ValueError, match="stacked views"):
+        spectra.contrastive_operator(np.eye(3))
+    with pytest.raises(ValueError, match="linearly independent"):
+        spectra.subspace_overlap(np.ones((4, 2)), np.eye(4)[:, :2])
+    for bad_alpha in (0.0, -1e-3, float("inf")):
+        with pytest.raises(ValueError, match="alpha"):
+            stepwise.expected_initial_eigenvalues([1.0], 2, bad_alpha)
+        with pytest.raises(ValueError, match="alpha"):
+            stepwise.initial_weights(jax.random.PRNGKey(0), 2, 3, bad_alpha)
+        with pytest.raises(ValueError, match="alpha"):
+            stepwise.initial_outputs(jax.random.PRNGKey(0), np.eye(2), 2, bad_alpha)
+    with pytest.raises(ValueError, match="c0 must lie in"):
+        stepwise.step_times([1.0], [1.5])
+    with pytest.raises(ValueError, match="gammas must be positive"):
+        stepwise.logistic_eigenvalues([0.0, 1.0], [-1.0], [1e-3])
+    with pytest.raises(ValueError, match="mode_coordinates must have linearly independent"):
+        stepwise.initial_eigenvalues(np.zeros((2, 2)), [1.0, 0.5])
+    with pytest.raises(ValueError, match="gammas"):
+        stepwise.linear_descent(np.zeros((2, 3)), np.triu(np.ones((3, 3))), 0.1, 10)
+    with pytest.raises(ValueError, match="w0s"):
+        stepwise.linear_descent(np.zeros((2, 4)), np.eye(3), 0.1, 10)
+    with pytest.raises(ValueError, match="lr"):
+        stepwise.linear_descent(np.zeros((2, 3)), np.eye(3), -0.1, 10)
+    with pytest.raises(ValueError, match="f0s"):
+        stepwise.kernel_descent(np.zeros((3, 2)), np.eye(3), 0.1, 10)
+    with pytest.raises(ValueError, match="never reach"):
+        stepwise.crossing_times(np.arange(3.0), np.zeros((3, 2)))
+    with pytest.raises(TypeError, match="pair_loss"):
+        stepwise.train_network(jax.random.PRNGKey(0), np.ones((4, 2)), 8, 2, "barlow", 1e-3, 0.1, 5)
+    with pytest.raises(ValueError, match="readout_scale"):
+        stepwise.train_network(jax.random.PRNGKey(0), np.ones((4, 2)), 8, 2, losses.barlow_twins_theory, 0.0,
+                               0.1, 5)
+    with pytest.raises(ValueError, match="log10_alpha"):
+        stepwise.closed_form_staircase(0.0, 3, 0.6)
+    with pytest.raises(ValueError, match="ratio"):
+        stepwise.closed_form_staircase(-6, 3, 1.2)
+    with pytest.raises(ValueError, match="rows\\[0\\]"):
+        stepwise.markdown_table(["a", "b"], [[1]])
