@@ -48,5 +48,5 @@ def check(g):
     assert g["kernel_difference_small_smallest_alpha"] < g["kernel_difference_small_largest_alpha"]
     # reported, whatever they show (finite-width networks, other losses)
     for name in ("network_overlap_max_width", "network_overlap_slope", "vicreg_top_eigenvalue_end",
-                 "simclr_first_step_jump", "kernel_model_kernel_difference"):
+                 "simclr_first_step_jump", "simclr_max_rise_after_first_step", "kernel_model_kernel_difference"):
         assert isinstance(g[name], float), name
