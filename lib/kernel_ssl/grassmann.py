@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 import scipy.linalg
 
 from .figures import PALETTE, THEORY_DASH, base_layout
+from .training import check_schedule
 from .validation import (as_finite_array, check_choice, check_positive_float, check_positive_int,
                          check_same_shape, check_symmetric)
 
@@ -76,15 +77,6 @@ def _check_times(times) -> np.ndarray:
     if np.any(t < 0):
         raise ValueError("times must be non-negative")
     return t
-
-
-def _check_schedule(dt, steps, record_every) -> tuple[float, int, int]:
-    dt = check_positive_float("dt", dt)
-    steps = check_positive_int("steps", steps)
-    record_every = check_positive_int("record_every", record_every, maximum=steps)
-    if steps % record_every:
-        raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
-    return dt, steps, record_every
 
 
 # ------------------------------------------------------------------------------------ losses and trace form
@@ -269,7 +261,7 @@ def unconstrained_descent(w0, s, dt: float, steps: int, record_every: int = 1) -
     Frobenius norm after every step (the gradient is linear in :math:`W`, so rescaling commutes with the steps).
     Returns the iterates every ``record_every`` steps, ``(steps // record_every + 1, d, m)``."""
     w, sm = _check_start_and_matrix(w0, s, orthonormal=False)
-    dt, steps, record_every = _check_schedule(dt, steps, record_every)
+    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
     w = w / np.linalg.norm(w)
     path = _unconstrained_scan(jnp.asarray(w), jnp.asarray(sm), dt, steps // record_every, record_every)
     return np.asarray(path)
@@ -373,7 +365,7 @@ def riemannian_descent(loss_fn: Callable[[jnp.ndarray], jnp.ndarray], w0, dt: fl
     :math:`m\times m` matrix). ``w0`` must have orthonormal rows. Returns the iterates every ``record_every``
     steps, ``(steps // record_every + 1, d, m)``."""
     w = check_orthonormal_rows("w0", w0)
-    dt, steps, record_every = _check_schedule(dt, steps, record_every)
+    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
     check_choice("retraction", retraction, RETRACTIONS)
     path = jax.jit(partial(_riemannian_scan, jax.grad(loss_fn), blocks=steps // record_every,
                            record_every=record_every, retraction=retraction))(jnp.asarray(w), dt)
@@ -402,7 +394,7 @@ def grassmann_descent(w0, s, dt: float, steps: int, record_every: int = 1, retra
     :math:`-2WS`, so each step is :math:`W\leftarrow\operatorname{retr}\big(W + 2\,dt\,WS(I-W^\top W)\big)`, the
     explicit Euler step of Oja's flow followed by a retraction. Returns ``(steps // record_every + 1, d, m)``."""
     w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
-    dt, steps, record_every = _check_schedule(dt, steps, record_every)
+    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
     check_choice("retraction", retraction, RETRACTIONS)
     path = np.asarray(_oja_scan(jnp.asarray(w), jnp.asarray(sm), dt, steps // record_every, record_every,
                                 retraction))
@@ -421,7 +413,7 @@ def grassmann_descent_batch(w0s, ss, dt: float, steps: int, record_every: int = 
         raise ValueError(f"w0s and ss must hold the same number of problems, got {w.shape[0]} and {sa.shape[0]}")
     for b in range(w.shape[0]):
         _check_start_and_matrix(w[b], sa[b], orthonormal=True)
-    dt, steps, record_every = _check_schedule(dt, steps, record_every)
+    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
     check_choice("retraction", retraction, RETRACTIONS)
     run = jax.vmap(_oja_scan, in_axes=(0, 0, None, None, None, None))
     path = np.asarray(run(jnp.asarray(w), jnp.asarray(sa), dt, steps // record_every, record_every, retraction))
@@ -531,20 +523,21 @@ def span_initialisation(features, y0) -> np.ndarray:
 def network_gram(features, ws) -> np.ndarray:
     r"""Learned kernel on the training views, :math:`FF^\top = \Phi W^\top W\Phi^\top`, for ``(d, h)`` or ``(T, d, h)``."""
     phi = as_finite_array("features", features, ndim=2).astype(np.float64)
-    wa = as_finite_array("ws", ws).astype(np.float64)
-    if wa.shape[-1] != phi.shape[1]:
-        raise ValueError(f"ws must have {phi.shape[1]} columns (the width), got shape {wa.shape}")
-    f = phi @ np.swapaxes(wa, -1, -2)
-    return f @ np.swapaxes(f, -1, -2)
+    return _outputs_gram(phi, ws, "ws", "columns (the width)")
 
 
 def reduced_gram(k, ys) -> np.ndarray:
     r"""The same kernel from the reduced coordinates: :math:`K^{1/2}Y^\top YK^{1/2}`, for ``(d, N)`` or ``(T, d, N)``."""
-    r = psd_sqrt(k)
-    ya = as_finite_array("ys", ys).astype(np.float64)
-    if ya.shape[-1] != r.shape[0]:
-        raise ValueError(f"ys must have {r.shape[0]} columns, got shape {ya.shape}")
-    f = r @ np.swapaxes(ya, -1, -2)
+    return _outputs_gram(psd_sqrt(k), ys, "ys", "columns")
+
+
+def _outputs_gram(a: np.ndarray, ws, name: str, what: str) -> np.ndarray:
+    """:math:`FF^\\top` with :math:`F = AW^\\top`, for one ``(d, p)`` matrix W or a stack ``(T, d, p)``."""
+    wa = as_finite_array(name, ws).astype(np.float64)
+    if wa.ndim not in (2, 3) or wa.shape[-1] != a.shape[1]:
+        raise ValueError(f"{name} must be (d, {a.shape[1]}) or (T, d, {a.shape[1]}) with {a.shape[1]} {what}, "
+                         f"got shape {wa.shape}")
+    f = a @ np.swapaxes(wa, -1, -2)
     return f @ np.swapaxes(f, -1, -2)
 
 
@@ -625,7 +618,7 @@ def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int],
     if len(widths) < 2:
         raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
     widths = [check_positive_int(f"widths[{i}]", w, minimum=xs.shape[0]) for i, w in enumerate(widths)]
-    dt, steps, record_every = _check_schedule(dt, steps, record_every)
+    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
     time_unit = check_positive_float("time_unit", time_unit)
     keys = ("kernel_change", "readout_ntk_change", "displacement", "reduction_error")
     out = {name: np.empty(len(widths)) for name in keys}

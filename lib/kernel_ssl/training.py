@@ -33,9 +33,11 @@ def descent_scan(loss_fn: Callable[[Any], jnp.ndarray], params: Any, lr: float, 
     return final, jnp.concatenate([trace, loss_fn(final)[None]])
 
 
-def check_schedule(lr: float, steps: int, record_every: int) -> tuple[float, int, int]:
-    """Validate a step size and a recording schedule (``steps`` a multiple of ``record_every``)."""
-    lr = check_positive_float("lr", lr)
+def check_schedule(lr: float, steps: int, record_every: int, step_name: str = "lr") -> tuple[float, int, int]:
+    """Validate a step size and a recording schedule (``steps`` a multiple of ``record_every``).
+
+    ``step_name`` is the step size's name in the caller's signature (``lr``, ``dt``), so the error names it."""
+    lr = check_positive_float(step_name, lr)
     steps = check_positive_int("steps", steps)
     record_every = check_positive_int("record_every", record_every, maximum=steps)
     if steps % record_every:
