@@ -26,6 +26,21 @@ def test_init_shapes_and_dtype():
     assert abs(flat.std() - 1) < 5 / np.sqrt(2 * flat.size)
 
 
+def test_init_widths_are_nested_across_blocks():
+    # units are drawn in blocks of INIT_BLOCK: a width that spans several blocks (and ends inside one)
+    # starts with the units of every narrower width drawn from the same key, and its blocks are independent
+    wide_m = 2 * models.INIT_BLOCK + 37
+    wide = models.init_two_layer(KEY, 4, wide_m, 2, dtype=jnp.float64)
+    assert wide["W"].shape == (wide_m, 4) and wide["b"].shape == (wide_m,) and wide["A"].shape == (2, wide_m)
+    for narrow_m in (1, models.INIT_BLOCK, models.INIT_BLOCK + 1):
+        narrow = models.init_two_layer(KEY, 4, narrow_m, 2, dtype=jnp.float64)
+        np.testing.assert_array_equal(narrow["W"], wide["W"][:narrow_m])
+        np.testing.assert_array_equal(narrow["b"], wide["b"][:narrow_m])
+        np.testing.assert_array_equal(narrow["A"], wide["A"][:, :narrow_m])
+    block = models.INIT_BLOCK
+    assert not np.allclose(wide["W"][:block], wide["W"][block:2 * block])
+
+
 @pytest.mark.parametrize("activation", models.ACTIVATIONS)
 @pytest.mark.parametrize("bias_std", [0.0, 0.7])
 def test_apply_matches_stax(activation, bias_std):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -87,14 +89,27 @@ def make_loss(kind: str, n_pairs: int, targets: jnp.ndarray | None = None
         if t.shape[0] != 2 * n_pairs:
             raise ValueError(f"targets must have 2 * n_pairs = {2 * n_pairs} rows (one per stacked view), "
                              f"got shape {t.shape}")
-    return _loss_of_outputs(kind, targets)
+    of_outputs = _outputs_loss(kind)
+    return lambda f: of_outputs(f, targets)
 
 
-def _loss_of_outputs(kind: str, targets) -> Callable[[jnp.ndarray], jnp.ndarray]:
-    # unchecked (traceable) version of make_loss
+@lru_cache(maxsize=None)
+def _outputs_loss(kind: str) -> Callable[[jnp.ndarray, Any], jnp.ndarray]:
+    """``loss(F, targets)``, one object per kind: the compiled descent programs are cached by it."""
     if kind == "supervised":
-        return lambda f: losses.squared_error(f, targets)
-    return training.stacked_ssl_loss(losses.get_ssl_loss(kind))
+        return losses.squared_error
+    ssl = training.stacked_ssl_loss(losses.get_ssl_loss(kind))
+    return lambda f, targets: ssl(f)
+
+
+@lru_cache(maxsize=None)
+def _network_loss(kind: str, activation: str, bias_std: float) -> Callable[..., jnp.ndarray]:
+    """``loss(params, x_stacked, targets)`` of the two-layer net, one object per setting (see above)."""
+    of_outputs = _outputs_loss(kind)
+
+    def loss(params, x_stacked, targets):
+        return of_outputs(models._two_layer_apply(params, x_stacked, activation, bias_std), targets)
+    return loss
 
 
 def train_two_layer(key: jax.Array, x_stacked: jnp.ndarray, width: int, output_dim: int, kind: str,
@@ -111,16 +126,13 @@ def train_two_layer(key: jax.Array, x_stacked: jnp.ndarray, width: int, output_d
     check_positive_float("bias_std", bias_std, allow_zero=True)
     make_loss(kind, xs.shape[0] // 2, targets)  # validates kind and targets
     lr, steps, record_every = training.check_schedule(lr, steps, record_every)
-    loss_of_outputs = _loss_of_outputs(kind, None if targets is None else jnp.asarray(targets))
+    targets = None if targets is None else jnp.asarray(targets)
     params0 = models.init_two_layer(key, xs.shape[1], width, output_dim, dtype=jnp.asarray(x_stacked).dtype)
     x_stacked = jnp.asarray(x_stacked)
-
-    def loss(p):
-        return loss_of_outputs(models.two_layer_apply(p, x_stacked, activation, bias_std))
-
-    # Programs compiled here are dropped when a sweep ends (see release_memory); the chunked NTK program
-    # has a fixed shape above 4096 units and is reused across widths within a sweep.
-    params, trace = training.gradient_descent(loss, params0, lr, steps, record_every)
+    # One loss object per (kind, activation, bias): repeated runs at a width reuse the compiled program.
+    # The chunked NTK program has a fixed shape above 4096 units and is reused across widths.
+    params, trace = training.gradient_descent(_network_loss(kind, activation, float(bias_std)), params0, lr,
+                                              steps, record_every, loss_args=(x_stacked, targets))
     theta0 = kernels.empirical_ntk_two_layer(params0, x_stacked, x_stacked, activation, bias_std)
     theta = kernels.empirical_ntk_two_layer(params, x_stacked, x_stacked, activation, bias_std)
     return TrainingRun(
@@ -146,9 +158,10 @@ def kernel_model_gap(run: TrainingRun, x_stacked: jnp.ndarray, kind: str, lr: fl
     check_positive_int("steps", steps)
     if k_inf is None:
         k_inf = kernels.analytic_ntk(x_stacked, x_stacked, activation, bias_std)
-    loss_of_outputs = make_loss(kind, x_stacked.shape[0] // 2, targets)
-    f_ker, _ = training.function_space_descent(loss_of_outputs, jnp.asarray(run.outputs0), k_inf, lr, steps,
-                                               record_every=steps)
+    make_loss(kind, x_stacked.shape[0] // 2, targets)  # validates kind and targets
+    f_ker, _ = training.function_space_descent(_outputs_loss(kind), jnp.asarray(run.outputs0), k_inf, lr, steps,
+                                               record_every=steps,
+                                               loss_args=(None if targets is None else jnp.asarray(targets),))
     moved = np.linalg.norm(run.outputs - run.outputs0)
     if moved == 0:
         raise ValueError("training did not move the outputs; the relative gap is undefined")

@@ -1,7 +1,7 @@
 """Claims of book/infinite_width.ipynb (issue: foundation and first chapter).
 
 Tolerances: the empirical NTK's fluctuation is O(M^-1/2) (theorem in the chapter), so the fitted slope of the
-initialisation error is -1/2 up to sampling noise of a fit over widths 2^6..2^12 with 3 draws each; the band
+initialisation error is -1/2 up to sampling noise of a fit over widths 2^6..2^12 with 5 draws each; the band
 [-0.65, -0.35] is the one the issue specifies. The kernel's change during training is bounded by O(M^-1/2)
 (proof sketch), hence "at most -0.5"; measured slopes are -0.75 to -1.
 """
