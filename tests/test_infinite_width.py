@@ -29,6 +29,15 @@ def test_kernel_row_is_a_row_of_the_empirical_ntk(anchor, activation, bias_std):
     np.testing.assert_allclose(row, full[anchor, :, 0, 0], rtol=RTOL)
 
 
+def test_kernel_row_across_init_blocks():
+    # a width that spans several blocks of drawn units (and ends inside one), against the full JAX kernel
+    width = 2 * models.INIT_BLOCK + 3
+    row = infinite_width.kernel_row(KEY, XS, width, 1, "erf", 0.4, 2)
+    params = models.init_two_layer(KEY, M_IN, width, 1, dtype=XS.dtype)
+    full = np.asarray(kernels.empirical_ntk_two_layer(params, XS, XS, "erf", 0.4))
+    np.testing.assert_allclose(row, full[2, :, 0, 0], rtol=RTOL)
+
+
 def test_kernel_row_bad_anchor():
     with pytest.raises(ValueError, match=r"anchor must be at least 0 and at most 7"):
         infinite_width.kernel_row(KEY, XS, 16, anchor=8)
