@@ -565,6 +565,19 @@ def readout_loss(features, n_pairs: int, loss: str) -> Callable[[jnp.ndarray], j
     return loss_fn
 
 
+def _check_width_sweep(x_stacked, widths: Sequence[int]) -> tuple[np.ndarray, int, list[int]]:
+    """Validate the inputs of a sweep over first-layer widths: ``x_stacked`` holds 2n stacked views (two views
+    of n points) and ``widths`` at least two widths, each at least 2n (so that the features can span the
+    sample). Returns the array, n and the widths as ints."""
+    xs = as_finite_array("x_stacked", x_stacked, ndim=2)
+    if xs.shape[0] % 2:
+        raise ValueError(f"x_stacked must hold 2n stacked views (an even number of rows), got {xs.shape[0]}")
+    if len(widths) < 2:
+        raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
+    widths = [check_positive_int(f"widths[{i}]", w, minimum=xs.shape[0]) for i, w in enumerate(widths)]
+    return xs, xs.shape[0] // 2, widths
+
+
 def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, times, loss: str,
                           repeats: int = 1) -> dict[str, np.ndarray]:
     r"""For each width and draw of the first layer (the widths of one draw are nested: prefixes of the widest
@@ -574,13 +587,7 @@ def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, 
     :math:`\max_t\lVert G_h-G_\infty\rVert_F/\max_t\lVert G_\infty\rVert_F` and ``kernel_error``
     :math:`\lVert K_h-K_\infty\rVert_F/\lVert K_\infty\rVert_F`; plus ``limit`` (:math:`G_\infty(t)`, ``(T, N, N)``)
     and ``time_unit`` :math:`1/\lVert\tilde S_\infty\rVert_2` (``times`` are in this unit)."""
-    xs = as_finite_array("x_stacked", x_stacked, ndim=2)
-    if xs.shape[0] % 2:
-        raise ValueError(f"x_stacked must hold 2n stacked views (an even number of rows), got {xs.shape[0]}")
-    n = xs.shape[0] // 2
-    if len(widths) < 2:
-        raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
-    widths = [check_positive_int(f"widths[{i}]", w, minimum=xs.shape[0]) for i, w in enumerate(widths)]
+    xs, n, widths = _check_width_sweep(x_stacked, widths)
     repeats = check_positive_int("repeats", repeats)
     t = _check_times(times)
     k_inf = relu_nngp(xs, xs)
@@ -611,13 +618,7 @@ def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int],
     before and after: exactly 0), ``displacement`` :math:`\lVert W_T - W_0\rVert_F`, and ``reduction_error``: the
     largest relative difference, over the recorded steps, between the network's learned kernel and that of the
     same descent run in the reduced coordinates with :math:`\tilde S_h` (equal up to round-off)."""
-    xs = as_finite_array("x_stacked", x_stacked, ndim=2)
-    if xs.shape[0] % 2:
-        raise ValueError(f"x_stacked must hold 2n stacked views (an even number of rows), got {xs.shape[0]}")
-    n = xs.shape[0] // 2
-    if len(widths) < 2:
-        raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
-    widths = [check_positive_int(f"widths[{i}]", w, minimum=xs.shape[0]) for i, w in enumerate(widths)]
+    xs, n, widths = _check_width_sweep(x_stacked, widths)
     dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
     time_unit = check_positive_float("time_unit", time_unit)
     keys = ("kernel_change", "readout_ntk_change", "displacement", "reduction_error")
