@@ -13,6 +13,9 @@ import papermill
 from toc import ROOT
 
 RUN_DIR = ROOT / "_build" / "test-runs"
+# A bound on one cell, so that a lost kernel reply fails the test instead of stalling CI for its 90 minutes:
+# the slowest cell at quick=True takes about 10 s on 2 cores, so 300 s can only mean a stalled execution.
+CELL_TIMEOUT_S = 300
 GLUE_PREFIX = "application/papermill.record/"
 
 
@@ -23,7 +26,8 @@ def execute(notebook: Path, seed: int, run: int = 0) -> nbformat.NotebookNode:
     out = RUN_DIR / f"{notebook.stem}-seed{seed}-run{run}.ipynb"
     os.environ["KERNEL_SSL_RENDERER"] = "book"  # inherited by the kernel: figures as HTML
     papermill.execute_notebook(str(notebook), str(out), parameters={"quick": True, "seed": seed},
-                               cwd=str(notebook.parent), progress_bar=False, kernel_name="python3")
+                               cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
+                               execution_timeout=CELL_TIMEOUT_S)
     return nbformat.read(str(out), as_version=4)
 
 

@@ -234,6 +234,9 @@ def test_chapter_figures_math_and_widgets(visits, notebook):
         assert fig["traces"] and fig["marks"] > 0, \
             f"{notebook.stem}: figure {fig['index'] + 1} shows no data ({fig['traces']} traces, no marks drawn)"
     assert all(n > 0 for n in result.widgets), f"{notebook.stem}: saved widgets not rendered: {result.widgets}"
+    # a live control's output area shows its figure at the initial value (from the saved widget state)
+    assert not result.widgets or any(fig["inWidget"] for fig in result.figures), \
+        f"{notebook.stem}: the saved widgets show no figure"
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])
