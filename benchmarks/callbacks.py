@@ -5,10 +5,10 @@ guide's budget is 100 ms per redraw. This executes each chapter (``quick=True``,
 with one extra cell appended to a temporary copy: that cell finds the live controls the chapter created
 (``kernel_ssl.widgets.live_figure``: a box of controls above an ``Output``) and sets each control in turn to
 the values a reader would pick (a slider's ends and middle, each option of a menu), timing the assignment.
-Setting ``value`` runs the whole redraw synchronously in the kernel (observer, callback, figure, display), so
-the time is what a reader waits for, minus the browser's drawing. The first change of each control is a
-warm-up and is not counted. Prints the median and the maximum per chapter and their ratio to the budget;
-asserts nothing (timings on shared machines are noisy).
+Setting ``value`` runs the whole redraw synchronously in the kernel (observer, callback, figure and its
+formatting into the output area), so the time is what a reader waits for, minus the browser's drawing. The
+first change of each control is a warm-up and is not counted. Prints the median and the maximum per chapter
+and their ratio to the budget; asserts nothing (timings on shared machines are noisy).
 
     .venv/bin/python benchmarks/callbacks.py
 """
