@@ -10,12 +10,7 @@ from kernel_ssl import display
 MAX_FRAGMENT_BYTES = 100_000
 
 
-@pytest.fixture(autouse=True)
-def plotly_default_renderer():
-    """Restore plotly's renderer after each test: the choice is global to the process."""
-    saved = pio.renderers.default
-    yield
-    pio.renderers.default = saved
+pytestmark = pytest.mark.usefixtures("restore_plotly_renderer")
 
 
 def _figure() -> go.Figure:
