@@ -8,7 +8,6 @@ import re
 import ipywidgets as widgets
 import nbformat
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 from nbclient import NotebookClient
 from nbclient.output_widget import OutputWidget
@@ -18,12 +17,9 @@ from kernel_ssl.widgets import display_output, live_figure
 
 
 @pytest.fixture(autouse=True)
-def book_renderer():
+def book_renderer(restore_plotly_renderer):
     """Figures as the book renders them (plotly's choice outside a kernel gives no bundle); restored after."""
-    saved = pio.renderers.default
     display.configure_plotly("book")
-    yield
-    pio.renderers.default = saved
 
 
 def _figure(a: int, kind: str) -> go.Figure:
@@ -77,6 +73,10 @@ def test_errors():
         live_figure({}, _figure)
     with pytest.raises(TypeError, match=r"controls\['a'\] must be an ipywidgets value widget"):
         live_figure({"a": 3}, _figure)
+    with pytest.raises(TypeError, match="controls must map names to widgets"):
+        live_figure(list(_controls().values()), _figure)
+    with pytest.raises(TypeError, match="make_figure must be callable, got Figure"):
+        live_figure(_controls(), _figure(2, "relu"))
 
     def fails_above_three(a: int, kind: str = "relu") -> go.Figure:
         if a > 3:

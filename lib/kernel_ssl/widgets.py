@@ -48,8 +48,12 @@ def live_figure(controls: Mapping[str, widgets.ValueWidget], make_figure: Callab
     forever (seen here: a chapter stalled after its widget cell had finished in the kernel). Assigning
     ``outputs`` sends the state from the kernel only, and a browser front end shows it the same way.
     """
+    if not isinstance(controls, Mapping):
+        raise TypeError(f"controls must map names to widgets (a dict), got {type(controls).__name__}")
     if not controls:
         raise ValueError("controls must hold at least one widget")
+    if not callable(make_figure):
+        raise TypeError(f"make_figure must be callable, got {type(make_figure).__name__}")
     for name, control in controls.items():
         if not isinstance(control, widgets.ValueWidget):
             raise TypeError(f"controls[{name!r}] must be an ipywidgets value widget, got {type(control).__name__}")
