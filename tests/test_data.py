@@ -37,7 +37,7 @@ def test_shapes_and_labels():
 def test_deterministic_for_a_key_and_different_across_keys():
     a = data.digits_pairs(KEY, 6)
     b = data.digits_pairs(KEY, 6)
-    for u, w in zip(a, b):
+    for u, w in zip(a, b, strict=True):
         np.testing.assert_array_equal(np.asarray(u), np.asarray(w))
     c = data.digits_pairs(jax.random.PRNGKey(1), 6)
     assert not np.allclose(np.asarray(a[0]), np.asarray(c[0]))

@@ -93,7 +93,8 @@ def test_check_params_accepts_a_valid_cell():
 
 @pytest.mark.parametrize("spec,exc,pattern", [
     ({"seed": (-1, "int", {"minimum": 0})}, ValueError, r"seed must be at least 0"),
-    ({"n_pairs": (600, "int", {"minimum": 4, "maximum": 500})}, ValueError, r"n_pairs must be at least 4 and at most 500"),
+    ({"n_pairs": (600, "int", {"minimum": 4, "maximum": 500})}, ValueError,
+     r"n_pairs must be at least 4 and at most 500"),
     ({"quick": (1, "bool", {})}, TypeError, r"quick must be True or False"),
     ({"lr": (0.5, "float", {"maximum": 0.1})}, ValueError, r"lr must be a finite number > 0 and <= 0.1"),
     ({"activation": ("tanh", "choice", {"choices": ("relu", "erf")})}, ValueError, r"activation must be one of"),

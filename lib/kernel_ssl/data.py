@@ -13,8 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .validation import (as_finite_array, check_choice, check_positive_float, check_positive_int,
-                         check_same_shape)
+from .validation import as_finite_array, check_choice, check_positive_float, check_positive_int, check_same_shape
 
 DIGITS_SIDE = 8
 DIGITS_DIM = DIGITS_SIDE * DIGITS_SIDE
@@ -50,13 +49,24 @@ def _normalise(x: jnp.ndarray, normalise: str) -> jnp.ndarray:
 def digits_views(key: jax.Array, n_images: int, n_views: int, max_shift: int = 1,
                  noise_std: float = 0.1, normalise: str = "sphere",
                  centre: bool = False) -> tuple[jnp.ndarray, jnp.ndarray]:
-    """Draw ``n_images`` distinct digits and ``n_views`` augmented views of each.
+    r"""Draw ``n_images`` distinct digits and ``n_views`` augmented views of each.
 
     A view is the image shifted by a uniform integer offset in ``[-max_shift, max_shift]^2`` (zero fill)
     plus i.i.d. Gaussian pixel noise of standard deviation ``noise_std`` (pixels are in [0, 1]).
 
-    Returns ``(views, labels)`` with ``views`` of shape ``(n_images, n_views, 64)`` and the digit labels.
-    With ``centre=True`` the mean view is subtracted before normalising.
+    Args:
+        key: a JAX PRNG key (picks the images, the shifts and the noise).
+        n_images: the number :math:`G` of distinct source images, ``1..1797`` (drawn without replacement).
+        n_views: the number :math:`n_v\ge1` of augmented views of each image.
+        max_shift: the largest shift in pixels along each axis, ``0..7``.
+        noise_std: the standard deviation of the pixel noise, :math:`\ge0`.
+        normalise: ``"sphere"`` scales every view to norm :math:`\sqrt m = 8` (so :math:`Vx/\sqrt m` has
+            unit-variance entries at initialisation); ``"none"`` keeps the pixel scale.
+        centre: subtract the mean of all :math:`Gn_v` views before normalising.
+
+    Returns:
+        ``(views, labels)``: the views ``(n_images, n_views, 64)`` (flattened 8x8 images, working precision) and
+        the digit labels ``(n_images,)`` (integers ``0..9``).
     """
     n_images = check_positive_int("n_images", n_images, maximum=1797)
     n_views = check_positive_int("n_views", n_views)
@@ -80,9 +90,19 @@ def digits_views(key: jax.Array, n_images: int, n_views: int, max_shift: int = 1
 def digits_pairs(key: jax.Array, n_pairs: int, max_shift: int = 1, noise_std: float = 0.1,
                  normalise: str = "sphere", centre: bool = False
                  ) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-    """Positive pairs from digits: two augmented views of each of ``n_pairs`` images.
+    r"""Positive pairs from digits: two augmented views of each of ``n_pairs`` images (:func:`digits_views`).
 
-    Returns ``(X, X_prime, labels)`` with ``X, X_prime`` of shape ``(n_pairs, 64)``.
+    Args:
+        key: a JAX PRNG key.
+        n_pairs: the number :math:`n` of pairs (distinct images), ``1..1797``.
+        max_shift: the largest shift in pixels along each axis, ``0..7``.
+        noise_std: the standard deviation of the pixel noise, :math:`\ge0`.
+        normalise: ``"sphere"`` (norm :math:`\sqrt m = 8`) or ``"none"``.
+        centre: subtract the mean view (over all :math:`2n` views) before normalising.
+
+    Returns:
+        ``(X, X_prime, labels)``: the views :math:`x_i` and :math:`x_i'`, each ``(n, 64)``, and the digit labels
+        ``(n,)`` (integers ``0..9``).
     """
     views, labels = digits_views(key, n_pairs, 2, max_shift, noise_std, normalise, centre)
     return views[:, 0], views[:, 1], labels
@@ -90,11 +110,25 @@ def digits_pairs(key: jax.Array, n_pairs: int, max_shift: int = 1, noise_std: fl
 
 def synthetic_pairs(key: jax.Array, n_pairs: int, spectrum, noise_std: float = 0.1,
                     rotate: bool = True, normalise: str = "none") -> tuple[jnp.ndarray, jnp.ndarray]:
-    """Synthetic positive pairs ``x = Q(s + e)``, ``x' = Q(s + e')`` with ``s ~ N(0, diag(spectrum))``.
+    r"""Synthetic positive pairs ``x = Q(s + e)``, ``x' = Q(s + e')`` with ``s ~ N(0, diag(spectrum))``.
 
     Then ``E[x x'^T] = Q diag(spectrum) Q^T``: the cross-correlation of the pairs has (in expectation)
     the chosen spectrum, and the view noise ``e, e' ~ N(0, noise_std^2 I)`` only enters ``E[x x^T]``.
-    ``Q`` is a random rotation if ``rotate`` (else the identity). Returns ``(X, X_prime)``, each ``(n, m)``.
+
+    Args:
+        key: a JAX PRNG key.
+        n_pairs: the number :math:`n\ge1` of pairs.
+        spectrum: the variances of the shared signal :math:`s`, a non-negative 1-D array ``(m,)`` (its length
+            is the input dimension :math:`m`).
+        noise_std: the standard deviation of the view noise :math:`e, e'`, :math:`\ge0`.
+        rotate: draw a Haar-random rotation :math:`Q` (``False``: :math:`Q = I_m`).
+        normalise: ``"none"`` (keep the scale) or ``"sphere"`` (every view scaled to norm :math:`\sqrt m`).
+
+    Returns:
+        ``(X, X_prime)``: the views :math:`x_i` and :math:`x_i'`, each ``(n, m)``.
+
+    Raises:
+        ValueError: if ``spectrum`` has a negative entry.
     """
     n_pairs = check_positive_int("n_pairs", n_pairs)
     spec = as_finite_array("spectrum", spectrum, ndim=1)
@@ -128,3 +162,24 @@ def pair_swap_matrix(n_pairs: int, dtype=jnp.float32) -> jnp.ndarray:
     eye = jnp.eye(n, dtype=dtype)
     zero = jnp.zeros((n, n), dtype=dtype)
     return jnp.block([[zero, eye], [eye, zero]])
+
+
+def swap_views(a) -> np.ndarray:
+    r""":math:`ZA` for ``a`` with ``2n`` rows: exchanges the first ``n`` rows (views ``x_i``) with the last ``n``,
+    without forming :math:`Z` (:func:`pair_swap_matrix`)."""
+    arr = np.asarray(a)
+    if arr.ndim < 1 or arr.shape[0] % 2:
+        raise ValueError(f"a must have 2n rows (the stacked views), got shape {arr.shape}")
+    n = arr.shape[0] // 2
+    return np.concatenate([arr[n:], arr[:n]], axis=0)
+
+
+def one_hot(labels, n_classes: int) -> np.ndarray:
+    """One-hot codes ``(len(labels), n_classes)`` of integer labels in ``0..n_classes-1`` (float64)."""
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or lab.size == 0 or not np.issubdtype(lab.dtype, np.integer):
+        raise TypeError(f"labels must be a non-empty 1-D array of integers, got dtype {lab.dtype} shape {lab.shape}")
+    n_classes = check_positive_int("n_classes", n_classes)
+    if lab.min() < 0 or lab.max() >= n_classes:
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {lab.min()}..{lab.max()}")
+    return np.eye(n_classes)[lab]

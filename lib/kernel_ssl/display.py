@@ -9,7 +9,9 @@ hold a figure). Anywhere else (Binder, Colab, a local Jupyter) plotly's own defa
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+import numpy as np
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
 
@@ -21,6 +23,7 @@ class BookHtmlRenderer(MimetypeRenderer):
     """Render a figure as a ``text/html`` fragment without plotly.js (the page provides it)."""
 
     def to_mimebundle(self, fig_dict):
+        """The figure (a plotly figure dict) as ``{"text/html": fragment}``, without plotly.js."""
         html = pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, validate=False,
                            config={"displaylogo": False, "responsive": True})
         return {"text/html": html}
@@ -44,3 +47,36 @@ def configure_plotly(renderer: str | None = None) -> str:
 def in_colab() -> bool:
     """True inside Google Colab (used by the chapters' install cell and widget set-up)."""
     return "COLAB_RELEASE_TAG" in os.environ or "google.colab" in __import__("sys").modules
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], fmt: str = ".3g") -> str:
+    """A Markdown table (for ``IPython.display.Markdown``): numbers formatted with ``fmt``, other cells as text.
+
+    Args:
+        headers: the column names (at least one).
+        rows: the rows, each with one cell per header; integers are written exactly, floats with ``fmt``,
+            anything else (booleans included) with ``str``.
+        fmt: the format spec of float cells (as in ``format(x, fmt)``).
+
+    Returns:
+        The table as Markdown text, one line per row after the header and separator lines.
+
+    Raises:
+        ValueError: if ``headers`` is empty or a row has the wrong number of cells.
+    """
+    if not headers:
+        raise ValueError("headers must name at least one column")
+    for i, row in enumerate(rows):
+        if len(row) != len(headers):
+            raise ValueError(f"rows[{i}] must have {len(headers)} cells (one per header), got {len(row)}")
+
+    def cell(v):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return str(int(v))
+        if isinstance(v, (float, np.floating)):
+            return format(float(v), fmt)
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

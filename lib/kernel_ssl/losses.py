@@ -7,6 +7,7 @@ only static properties (shapes) are checked, since values are traced there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import jax
 import jax.numpy as jnp
@@ -24,7 +25,8 @@ def _check_pair(za: jnp.ndarray, zb: jnp.ndarray) -> None:
 
 
 def cross_correlation(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
-    r"""Symmetrised cross-correlation :math:`C = \frac{1}{2n}\sum_i (z_i z_i'^\top + z_i' z_i^\top)`, shape ``(d, d)``."""
+    r"""Symmetrised cross-correlation :math:`C = \frac{1}{2n}\sum_i (z_i z_i'^\top + z_i' z_i^\top)`,
+    shape ``(d, d)``."""
     _check_pair(za, zb)
     n = za.shape[0]
     return (za.T @ zb + zb.T @ za) / (2 * n)
@@ -39,9 +41,23 @@ def barlow_twins_theory(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
 def barlow_twins_practical(za: jnp.ndarray, zb: jnp.ndarray, lam: float = 5e-3,
                            eps: float = 1e-5) -> jnp.ndarray:
     r"""Practical Barlow Twins (Zbontar et al. 2021): standardise each embedding dimension over the batch,
-    :math:`\mathcal C = \frac1n \hat z_a^\top \hat z_b`, loss :math:`\sum_i (1-\mathcal C_{ii})^2 + \lambda\sum_{i\ne j}\mathcal C_{ij}^2`.
+    :math:`\mathcal C = \frac1n \hat z_a^\top \hat z_b`, loss
+    :math:`\sum_i (1-\mathcal C_{ii})^2 + \lambda\sum_{i\ne j}\mathcal C_{ij}^2`.
 
     ``eps`` is added to the variance so that a collapsed dimension gives a finite (large) loss, not NaN.
+
+    Args:
+        za: the embeddings of the first views, ``(n, d)``, :math:`n\ge2`.
+        zb: the embeddings of the second views, ``(n, d)``.
+        lam: the off-diagonal weight :math:`\lambda_{\rm BT}\ge0`.
+        eps: :math:`>0`, added to each dimension's variance before standardising.
+
+    Returns:
+        The loss, a scalar.
+
+    Raises:
+        ValueError: if ``za`` and ``zb`` are not 2-D of the same shape with at least 2 rows, or ``lam``/``eps``
+            are out of range.
     """
     _check_pair(za, zb)
     check_positive_float("lam", lam, allow_zero=True)
@@ -61,10 +77,27 @@ def vicreg(za: jnp.ndarray, zb: jnp.ndarray, sim_weight: float = 25.0, var_weigh
            cov_weight: float = 1.0, gamma: float = 1.0, eps: float = 1e-4) -> jnp.ndarray:
     r"""VICReg (Bardes, Ponce, LeCun 2022): invariance + variance + covariance terms.
 
-    :math:`s\,\frac1n\sum_i\lVert z_i-z_i'\rVert^2 + v\sum_{z\in\{a,b\}}\frac1d\sum_j \max(0,\gamma-\sqrt{\mathrm{Var}(z_{\cdot j})+\epsilon})
+    :math:`s\,\frac1n\sum_i\lVert z_i-z_i'\rVert^2
+    + v\sum_{z\in\{a,b\}}\frac1d\sum_j \max(0,\gamma-\sqrt{\mathrm{Var}(z_{\cdot j})+\epsilon})
     + c\sum_{z}\frac1d\sum_{j\ne k}\mathrm{Cov}(z)_{jk}^2`,
 
     with the unbiased (``1/(n-1)``) estimates :math:`\mathrm{Var}(z_{\cdot j}) = \mathrm{Cov}(z)_{jj}`.
+
+    Args:
+        za: the embeddings of the first views, ``(n, d)``, :math:`n\ge2`.
+        zb: the embeddings of the second views, ``(n, d)``.
+        sim_weight: the invariance weight :math:`s\ge0`.
+        var_weight: the variance weight :math:`v\ge0`.
+        cov_weight: the covariance weight :math:`c\ge0`.
+        gamma: the target standard deviation :math:`\gamma\ge0` of every dimension.
+        eps: :math:`\epsilon>0`, keeps the square root differentiable at zero variance.
+
+    Returns:
+        The loss, a scalar.
+
+    Raises:
+        ValueError: if ``za`` and ``zb`` are not 2-D of the same shape with at least 2 rows, or a weight is out
+            of range.
     """
     _check_pair(za, zb)
     for name, value in (("sim_weight", sim_weight), ("var_weight", var_weight), ("cov_weight", cov_weight),
@@ -91,8 +124,22 @@ def info_nce(za: jnp.ndarray, zb: jnp.ndarray, temperature: float = 0.5,
              similarity: str = "cosine") -> jnp.ndarray:
     r"""SimCLR's InfoNCE / NT-Xent loss over the ``2n`` views (Chen et al. 2020).
 
-    :math:`-\frac1{2n}\sum_a \log\frac{\exp(s(u_a,u_{a^+})/\tau)}{\sum_{b\ne a}\exp(s(u_a,u_b)/\tau)}` where ``s`` is the
-    cosine similarity (``similarity="cosine"``) or the plain dot product (``"dot"``).
+    :math:`-\frac1{2n}\sum_a \log\frac{\exp(s(u_a,u_{a^+})/\tau)}{\sum_{b\ne a}\exp(s(u_a,u_b)/\tau)}`
+    where ``s`` is the cosine similarity (``similarity="cosine"``) or the plain dot product (``"dot"``).
+
+    Args:
+        za: the embeddings of the first views, ``(n, d)``, :math:`n\ge2`; with ``zb`` they are the :math:`2n`
+            vectors :math:`u_a`, and the positive :math:`a^+` of view :math:`a` is its partner (:math:`Z`).
+        zb: the embeddings of the second views, ``(n, d)``.
+        temperature: :math:`\tau>0`.
+        similarity: ``"cosine"`` or ``"dot"``.
+
+    Returns:
+        The loss, a scalar.
+
+    Raises:
+        ValueError: if ``za`` and ``zb`` are not 2-D of the same shape with at least 2 rows, ``temperature``
+            is not positive or ``similarity`` is unknown.
     """
     _check_pair(za, zb)
     check_positive_float("temperature", temperature)
@@ -130,16 +177,79 @@ def squared_error(pred: jnp.ndarray, target: jnp.ndarray) -> jnp.ndarray:
     return jnp.sum((pred - target) ** 2) / pred.shape[0]
 
 
+def squared_distance_non_contrastive(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
+    r"""Non-contrastive squared-distance loss :math:`\frac1n\sum_i\lVert z_i-z_i'\rVert^2` (chapter 4)."""
+    _check_pair(za, zb)
+    return jnp.sum((za - zb) ** 2) / za.shape[0]
+
+
+def squared_distance_contrastive(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
+    r"""Contrastive squared-distance loss :math:`\frac1n\sum_i\lVert z_i-z_i'\rVert^2 -
+    \frac1{n(n-1)}\sum_{i\ne j}\lVert z_i-z_j'\rVert^2` (positives pulled together, cross-view negatives pushed
+    apart)."""
+    _check_pair(za, zb)
+    n = za.shape[0]
+    sq = jnp.sum(za ** 2, axis=1)[:, None] + jnp.sum(zb ** 2, axis=1)[None, :] - 2 * za @ zb.T
+    negative = (jnp.sum(sq) - jnp.sum(jnp.diag(sq))) / (n * (n - 1))
+    return jnp.sum((za - zb) ** 2) / n - negative
+
+
+# --------------------------------------------------------------- losses of F given an augmentation graph
+def graph_contrastive(f: jnp.ndarray, adjacency: jnp.ndarray) -> jnp.ndarray:
+    r"""Spectral-type contrastive loss of the representations :math:`F` (``(N, d)``):
+    :math:`\lVert FF^\top - A\rVert_F^2`."""
+    return jnp.sum((f @ f.T - adjacency) ** 2)
+
+
+def graph_invariance(f: jnp.ndarray, lap: jnp.ndarray) -> jnp.ndarray:
+    r"""Invariance term :math:`\operatorname{tr}(F^\top LF) = \tfrac12\sum_{ab}A_{ab}\lVert f_a-f_b\rVert^2`."""
+    return jnp.trace(f.T @ lap @ f)
+
+
+def graph_penalised_non_contrastive(f: jnp.ndarray, lap: jnp.ndarray, penalty: float) -> jnp.ndarray:
+    r"""VICReg-like penalised non-contrastive loss
+    :math:`\operatorname{tr}(F^\top LF) + \kappa N\lVert\tfrac1NF^\top F-I_d\rVert_F^2`
+    (``penalty`` :math:`=\kappa`).
+
+    Args:
+        f: the representations :math:`F`, ``(N, d)``.
+        lap: the Laplacian :math:`L` of the augmentation graph, ``(N, N)``.
+        penalty: :math:`\kappa\ge0`, the weight of the variance penalty (not checked: traced under ``jit``).
+
+    Returns:
+        The loss, a scalar.
+    """
+    n, d = f.shape
+    cov = f.T @ f / n
+    return graph_invariance(f, lap) + penalty * n * jnp.sum((cov - jnp.eye(d, dtype=f.dtype)) ** 2)
+
+
 SSL_LOSSES: dict[str, Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]] = {
     "barlow_twins": barlow_twins_theory,
     "barlow_twins_practical": barlow_twins_practical,
     "vicreg": vicreg,
     "info_nce": info_nce,
     "spectral_contrastive": spectral_contrastive,
+    "squared_distance_contrastive": squared_distance_contrastive,
+    "squared_distance_non_contrastive": squared_distance_non_contrastive,
 }
 
 
 def get_ssl_loss(name: str) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
-    """Look up an SSL loss by name (one of ``SSL_LOSSES``)."""
+    """Look up an SSL loss of the two views' embeddings by its one spelling (a key of ``SSL_LOSSES``)."""
     check_choice("name", name, SSL_LOSSES)
     return SSL_LOSSES[name]
+
+
+def stacked(pair_loss: Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]) -> Callable[[jnp.ndarray], jnp.ndarray]:
+    """A loss of the two views' embeddings as a loss of the stacked outputs ``F = [F_a; F_b]`` (``(2n, d)``)."""
+    return _stacked(pair_loss)
+
+
+@cache
+def _stacked(pair_loss):
+    # one object per pair loss: compiled descent programs are cached by it
+    def loss(f: jnp.ndarray) -> jnp.ndarray:
+        n = f.shape[0] // 2
+        return pair_loss(f[:n], f[n:])
+    return loss

@@ -11,6 +11,18 @@ def as_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarra
     """Return ``value`` as a NumPy array after checking its rank and that every entry is finite.
 
     Works on NumPy and JAX arrays alike (JAX arrays are converted to NumPy only for the check).
+
+    Args:
+        name: the argument's name, used in the error messages.
+        value: the array-like to check.
+        ndim: the required number of dimensions (default any).
+
+    Returns:
+        ``value`` as a NumPy array (``np.asarray``, not copied where that is possible).
+
+    Raises:
+        TypeError: if ``value`` is not a numeric array.
+        ValueError: if it has the wrong rank, is empty, or holds NaN or inf.
     """
     try:
         arr = np.asarray(value)
@@ -28,12 +40,35 @@ def as_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarra
 
 
 def check_finite(name: str, value: Any, ndim: int | None = None) -> None:
-    """Like :func:`as_finite_array` but returns nothing (use when the array itself is kept as is)."""
+    """Like :func:`as_finite_array` but returns nothing (use when the array itself is kept as is).
+
+    Args:
+        name: the argument's name, used in the error messages.
+        value: the array-like to check.
+        ndim: the required number of dimensions (default any).
+
+    Returns:
+        None; raises as :func:`as_finite_array` does.
+    """
     as_finite_array(name, value, ndim)
 
 
 def check_positive_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
-    """Check ``minimum <= value (<= maximum)`` for an integer and return it as ``int``."""
+    """Check ``minimum <= value (<= maximum)`` for an integer and return it as ``int``.
+
+    Args:
+        name: the argument's name, used in the error messages.
+        value: the value to check: a Python or NumPy integer (not a bool, not a float).
+        minimum: the smallest allowed value.
+        maximum: the largest allowed value (default no bound).
+
+    Returns:
+        ``value`` as ``int``.
+
+    Raises:
+        TypeError: if ``value`` is not an integer.
+        ValueError: if it is outside ``[minimum, maximum]``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     value = int(value)
@@ -45,7 +80,21 @@ def check_positive_int(name: str, value: Any, minimum: int = 1, maximum: int | N
 
 def check_positive_float(name: str, value: Any, allow_zero: bool = False,
                          maximum: float | None = None) -> float:
-    """Check that ``value`` is a finite real number > 0 (or >= 0) and return it as ``float``."""
+    """Check that ``value`` is a finite real number > 0 (or >= 0) and return it as ``float``.
+
+    Args:
+        name: the argument's name, used in the error messages.
+        value: the value to check: a Python or NumPy int or float (not a bool).
+        allow_zero: accept 0.
+        maximum: the largest allowed value (default no bound).
+
+    Returns:
+        ``value`` as ``float``.
+
+    Raises:
+        TypeError: if ``value`` is not a real number.
+        ValueError: if it is not finite, not positive (negative when ``allow_zero``) or above ``maximum``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
@@ -60,7 +109,19 @@ def check_positive_float(name: str, value: Any, allow_zero: bool = False,
 
 
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
-    """Check that ``value`` is one of ``choices``."""
+    """Check that ``value`` is one of ``choices``.
+
+    Args:
+        name: the argument's name, used in the error messages.
+        value: the value to check.
+        choices: the allowed values.
+
+    Returns:
+        ``value``, unchanged.
+
+    Raises:
+        ValueError: if ``value`` is not in ``choices``.
+    """
     choices = tuple(choices)
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
@@ -68,14 +129,40 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
 
 
 def check_same_shape(name_a: str, a: Any, name_b: str, b: Any) -> None:
-    """Check that two arrays have the same shape (e.g. the two views of positive pairs)."""
+    """Check that two arrays have the same shape (e.g. the two views of positive pairs).
+
+    Args:
+        name_a: the first argument's name, used in the error message.
+        a: the first array-like.
+        name_b: the second argument's name.
+        b: the second array-like.
+
+    Returns:
+        None.
+
+    Raises:
+        ValueError: if ``np.shape(a) != np.shape(b)``.
+    """
     sa, sb = np.shape(a), np.shape(b)
     if sa != sb:
         raise ValueError(f"{name_a} and {name_b} must have the same shape, got {sa} and {sb}")
 
 
 def check_symmetric(name: str, value: Any, rtol: float = 1e-8) -> np.ndarray:
-    """Check a finite square symmetric matrix; asymmetry is measured relative to its norm."""
+    r"""Check a finite square symmetric matrix; asymmetry is measured relative to its norm.
+
+    Args:
+        name: the argument's name, used in the error messages.
+        value: the matrix to check (2-D array-like).
+        rtol: the relative tolerance: the matrix is accepted when :math:`\lVert A-A^\top\rVert_F\le` ``rtol``
+            :math:`\lVert A\rVert_F`.
+
+    Returns:
+        ``value`` as a NumPy array.
+
+    Raises:
+        ValueError: if it is not finite, not square or not symmetric (``TypeError`` if not numeric).
+    """
     arr = as_finite_array(name, value, ndim=2)
     if arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{name} must be square, got shape {arr.shape}")
@@ -104,9 +191,40 @@ def check_params(**specs: tuple[Any, str, dict]) -> None:
             check_choice(name, value, options["choices"])
         elif kind == "int_list":
             if not isinstance(value, (list, tuple)) or len(value) < options.get("min_len", 1):
-                raise ValueError(f"{name} must be a list of at least {options.get('min_len', 1)} integers, got {value!r}")
+                raise ValueError(f"{name} must be a list of at least {options.get('min_len', 1)} integers, "
+                                 f"got {value!r}")
             for i, v in enumerate(value):
                 check_positive_int(f"{name}[{i}]", v, minimum=options.get("minimum", 1),
                                    maximum=options.get("maximum"))
         else:  # pragma: no cover - programming error in a chapter
             raise ValueError(f"unknown parameter kind {kind!r} for {name}")
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Check a flag: exactly ``True`` or ``False`` (not a string, not 0/1)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_stacked_views(name: str, value: Any) -> np.ndarray:
+    """Check the ``2n`` stacked views ``[x_1..x_n, x_1'..x_n']`` (an even number of rows, at least 2 pairs) of a
+    finite 2-D array; returns it as NumPy."""
+    arr = as_finite_array(name, value, ndim=2)
+    if arr.shape[0] % 2 or arr.shape[0] < 4:
+        raise ValueError(f"{name} must hold 2n stacked views [x_1..x_n, x_1'..x_n'] with n >= 2 (an even number "
+                         f"of rows, at least 4), got {arr.shape[0]} rows")
+    return arr
+
+
+def check_key(name: str, key: Any) -> Any:
+    """Check a JAX PRNG key (``jax.random.PRNGKey(seed)`` or ``jax.random.key(seed)``)."""
+    import jax
+
+    dtype = getattr(key, "dtype", None)
+    typed = dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+    raw = dtype == np.uint32 and np.shape(key) == (2,)
+    if not (typed or raw):
+        raise TypeError(f"{name} must be a JAX PRNG key (jax.random.PRNGKey(seed)), got "
+                        f"{type(key).__name__} of shape {np.shape(key)}")
+    return key
