@@ -1,0 +1,136 @@
+"""The staircase figure of the stepwise chapter: loss and embedding eigenvalues on a shared log time axis,
+measured solid and predicted dashed (the trace styles of :mod:`.style`), alone or with two precomputed sliders.
+
+Built as plain dicts rather than through :func:`.lines.measured_and_theory`: the live control redraws this
+two-panel figure on every change and must stay well under 100 ms."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..validation import as_finite_array, check_positive_float
+from .style import measured_line, theory_line
+
+
+def _two_panel_layout(title: str, eigen_label: str, height: int) -> dict:
+    # Built as one dict (no make_subplots / update_* calls): the live control redraws this figure on every change
+    # and must stay well under 100 ms; the axes are those of a 2-row subplot with a shared log time axis.
+    return dict(title=title, template="plotly_white", height=height, margin=dict(l=60, r=20, t=60, b=50),
+                legend=dict(bgcolor="rgba(255,255,255,0.7)"),
+                xaxis=dict(type="log", exponentformat="power", anchor="y", title="effective time t = η × step"),
+                xaxis2=dict(type="log", exponentformat="power", anchor="y2", matches="x", showticklabels=False),
+                yaxis=dict(domain=[0.0, 0.56], anchor="x", title=eigen_label),
+                yaxis2=dict(domain=[0.62, 1.0], anchor="x2", title="loss ‖C − I‖²"))
+
+
+def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, predicted_eigenvalues=None,
+                     predicted_times=None, predicted_t=None, title: str = "", eigen_label: str = "eigenvalues of C",
+                     height: int = 560, t_min: float | None = None) -> go.Figure:
+    """Two panels on a shared log time axis: the loss (top) and the embedding eigenvalues (bottom), measured solid,
+    predictions dashed, predicted step times as dotted vertical lines.
+
+    The predictions are on the measured times ``t`` unless ``predicted_t`` is given; ``t``/``loss``/``eigenvalues``
+    may be None (a figure of the prediction only, e.g. from ``stepwise.closed_form_curves``), and the keyword
+    arguments are those of ``stepwise.staircase_panel``. ``t_min`` starts the time axis there (the early plateau is
+    long on a log axis)."""
+    if predicted_t is None and predicted_loss is not None:
+        predicted_t = t
+    data = []
+    if t is not None:
+        ta = as_finite_array("t", t, ndim=1)
+        data.append(dict(type="scatter", x=ta, y=as_finite_array("loss", loss, ndim=1), mode="lines", name="loss",
+                         line=theory_line() | dict(dash="solid"), xaxis="x2", yaxis="y2"))
+        e = as_finite_array("eigenvalues", eigenvalues, ndim=2)
+        for j in range(e.shape[1]):
+            data.append(dict(type="scatter", x=ta, y=e[:, j], mode="lines", name=f"c{j + 1}", legendgroup=f"m{j}",
+                             line=measured_line(j), xaxis="x", yaxis="y"))
+    if predicted_t is not None:
+        tp = as_finite_array("predicted_t", predicted_t, ndim=1)
+        data.append(dict(type="scatter", x=tp, y=as_finite_array("predicted_loss", predicted_loss, ndim=1),
+                         mode="lines", name="theory (dashed)", line=theory_line(),
+                         xaxis="x2", yaxis="y2"))
+        ep = as_finite_array("predicted_eigenvalues", predicted_eigenvalues, ndim=2)
+        for j in range(ep.shape[1]):
+            data.append(dict(type="scatter", x=tp, y=ep[:, j], mode="lines", name=f"c{j + 1} theory",
+                             legendgroup=f"m{j}", showlegend=t is None, xaxis="x", yaxis="y",
+                             line=theory_line(j)))
+    layout = _two_panel_layout(title, eigen_label, height)
+    if t_min is not None:
+        t_hi = max(float(np.max(a)) for a in (t, predicted_t) if a is not None)
+        layout["xaxis"]["range"] = [np.log10(check_positive_float("t_min", t_min)), np.log10(t_hi)]
+    if predicted_times is not None:
+        times = as_finite_array("predicted_times", predicted_times, ndim=1)
+        layout["shapes"] = [dict(type="line", xref=xref, yref=f"{yref} domain", x0=float(tj), x1=float(tj), y0=0,
+                                 y1=1, line=measured_line(j) | dict(dash="dot", width=1))
+                            for j, tj in enumerate(times) for xref, yref in (("x", "y"), ("x2", "y2"))]
+    return go.Figure(data=data, layout=layout)
+
+
+def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]], first_label: str,
+                     second_label: str, title: str, active: tuple[int, int] = (0, 0),
+                     eigen_label: str = "eigenvalues of C", t_min: float | None = None) -> go.Figure:
+    """The staircase for a grid of two settings, with one plotly slider per setting (works without a kernel).
+
+    ``panels[(a, b)]`` holds ``t, loss, eigenvalues`` (measured, solid) and ``predicted_loss,
+    predicted_eigenvalues`` (on the same ``t``, dashed), with the same number of modes in every panel. There is
+    one group of traces per value of the first setting; the first slider chooses which group is *visible*, the
+    second replaces the *data* of every group by that of its own value. The two therefore combine: what shows is
+    the panel of the first slider's value and the second slider's value. ``t_min`` starts the time axis there.
+    """
+    keys = list(panels)
+    if not keys:
+        raise ValueError("panels must hold at least one setting")
+    firsts = list(dict.fromkeys(k[0] for k in keys))
+    seconds = list(dict.fromkeys(k[1] for k in keys))
+    if set(keys) != {(a, b) for a in firsts for b in seconds}:
+        raise ValueError("panels must hold every combination of the two settings")
+    ia, ib = active
+
+    def series(key):
+        # (x, y) of every trace of one panel, in trace order: loss, loss theory, then (c_j, c_j theory) per mode
+        p = panels[key]
+        t = np.round(as_finite_array(f"panels[{key}]['t']", p["t"], ndim=1), 4)
+        e = as_finite_array(f"panels[{key}]['eigenvalues']", p["eigenvalues"], ndim=2)
+        ep = as_finite_array(f"panels[{key}]['predicted_eigenvalues']", p["predicted_eigenvalues"], ndim=2)
+        ys = [as_finite_array(f"panels[{key}]['loss']", p["loss"], ndim=1),
+              as_finite_array(f"panels[{key}]['predicted_loss']", p["predicted_loss"], ndim=1)]
+        for j in range(e.shape[1]):
+            ys += [e[:, j], ep[:, j]]
+        return [(t, np.round(y, 5)) for y in ys]
+
+    n_modes = {np.shape(panels[k]["eigenvalues"])[1] for k in keys}
+    if len(n_modes) != 1:
+        raise ValueError(f"every panel must have the same number of modes, got {sorted(n_modes)}")
+    d = n_modes.pop()
+    styles = [dict(name="loss", line=theory_line() | dict(dash="solid"), xaxis="x2", yaxis="y2"),
+              dict(name="theory (dashed)", line=theory_line(), xaxis="x2", yaxis="y2")]
+    for j in range(d):
+        styles += [dict(name=f"c{j + 1}", legendgroup=f"m{j}", line=measured_line(j), xaxis="x", yaxis="y"),
+                   dict(name=f"c{j + 1} theory", legendgroup=f"m{j}", showlegend=False,
+                        line=theory_line(j), xaxis="x", yaxis="y")]
+    data, owner = [], []
+    for a in firsts:
+        for style, (x, y) in zip(styles, series((a, seconds[ib])), strict=True):
+            data.append(dict(type="scatter", mode="lines", x=x, y=y, visible=a == firsts[ia], **style))
+            owner.append(a)
+    slider_a = [dict(method="restyle", label=a, args=[{"visible": [o == a for o in owner]}]) for a in firsts]
+    slider_b = []
+    for b in seconds:
+        xy = [xy for a in firsts for xy in series((a, b))]
+        slider_b.append(dict(method="restyle", label=b, args=[{"x": [x for x, _ in xy], "y": [y for _, y in xy]}]))
+    t_all = np.concatenate([np.asarray(panels[k]["t"], dtype=float) for k in keys])
+    t_lo = float(t_all[t_all > 0].min()) if t_min is None else check_positive_float("t_min", t_min)
+    t_hi = float(t_all.max())
+    layout = _two_panel_layout(title, eigen_label, 660)
+    layout["xaxis"].update(range=[np.log10(t_lo), np.log10(t_hi)])
+    layout["yaxis"].update(range=[-0.05, 1.15])
+    layout["yaxis2"].update(range=[-0.2, d + 0.3])
+    layout["margin"] = dict(l=60, r=20, t=60, b=140)
+    layout["sliders"] = [
+        dict(active=ia, currentvalue=dict(prefix=f"{first_label}: "), pad=dict(t=60), steps=slider_a,
+             len=0.46, x=0.0),
+        dict(active=ib, currentvalue=dict(prefix=f"{second_label}: "), pad=dict(t=60), steps=slider_b,
+             len=0.46, x=0.54)]
+    return go.Figure(data=data, layout=layout)

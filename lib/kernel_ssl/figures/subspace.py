@@ -1,0 +1,164 @@
+"""Figures of the chapter *Learning dynamics on the Grassmannian*: a plane in R^3 with a time slider, collapse of
+the unconstrained descent, principal angles and convergence rates, and the width sweeps of the two-layer model."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..linalg import principal_angles
+from ..validation import as_finite_array
+from .lines import curves, loglog_measurements, measured_and_theory
+from .style import PALETTE, THEORY_COLOUR, THEORY_DASH, base_layout, colour
+
+
+def subspace_figure(times, bases, top, title: str) -> go.Figure:
+    r"""A plane through the origin of :math:`\mathbb R^3` (rows of ``bases[t]``, ``(T, 2, 3)``) turning toward the
+    plane of the top two eigenvectors (rows of ``top``, ``(3, 3)``: the eigenvectors :math:`q_1, q_2, q_3` of
+    :math:`S`), with a time slider (precomputed states: works on a static page), next to its largest principal angle
+    to that plane against time. The plane is drawn as a disk and its normal as a line, neither of which depends on
+    the basis chosen inside the plane.
+
+    Args:
+        times: the times of the states (``(T,)``).
+        bases: orthonormal row bases of the plane at those times.
+        top: the eigenvectors of :math:`S`, descending, as rows.
+        title: the figure's title.
+    """
+    t = as_finite_array("times", times, ndim=1)
+    b = as_finite_array("bases", bases, ndim=3).astype(np.float64)
+    v = as_finite_array("top", top, ndim=2).astype(np.float64)
+    if b.shape[1:] != (2, 3) or b.shape[0] != t.shape[0] or v.shape != (3, 3):
+        raise ValueError(f"bases must be (T, 2, 3) with T = len(times) and top (3, 3), got {b.shape} and {v.shape}")
+    radius, phase = np.meshgrid(np.linspace(0, 1, 4), np.linspace(0, 2 * np.pi, 33))
+    angles = np.degrees(principal_angles(np.swapaxes(b, 1, 2), v[:2].T))[:, 0]
+
+    def disk_xyz(u, w):
+        # 3 decimals: the disk is drawn on a [-1.3, 1.3] cube, and the page stays small (one disk per time)
+        pts = np.round(radius[..., None] * (np.cos(phase)[..., None] * u + np.sin(phase)[..., None] * w), 3)
+        return pts[..., 0], pts[..., 1], pts[..., 2]
+
+    def state(i):
+        """x, y, z of the three moving traces (disk, its normal, the marker on the angle curve) at time i."""
+        u, w = b[i]
+        nv = np.round(np.cross(u, w), 3)
+        dx, dy, dz = disk_xyz(u, w)
+        return ([dx.tolist(), [-nv[0], nv[0]], [float(t[i])]], [dy.tolist(), [-nv[1], nv[1]], [float(angles[i])]],
+                [dz.tolist(), [-nv[2], nv[2]]])
+
+    def disk(x, y, z, name, color, opacity):
+        return go.Surface(x=x, y=y, z=z, surfacecolor=np.zeros_like(radius), colorscale=[[0, color], [1, color]],
+                          showscale=False, opacity=opacity, name=name, showlegend=True, hoverinfo="skip")
+
+    fig = make_subplots(rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "xy"}]], column_widths=[0.62, 0.38],
+                        subplot_titles=("the plane row W(t) in R³", "largest principal angle to the target"))
+    xs, ys, zs = state(0)
+    fig.add_trace(disk(xs[0], ys[0], zs[0], "row space of W(t)", PALETTE[0], 0.6), row=1, col=1)
+    fig.add_trace(go.Scatter3d(x=xs[1], y=ys[1], z=zs[1], mode="lines", line=dict(color=PALETTE[0], width=6),
+                               name="normal of row W(t)"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=xs[2], y=ys[2], mode="markers", marker=dict(color=PALETTE[0], size=12),
+                             name="now", showlegend=False), row=1, col=2)
+    fig.add_trace(disk(*disk_xyz(v[0], v[1]), "top-2 eigenspace (target)", "#999999", 0.2), row=1, col=1)
+    for k, (color, name) in enumerate([(PALETTE[1], "q₁ (top eigenvector)"), (PALETTE[4], "q₂"),
+                                       ("#555555", "q₃ (normal of the target)")]):
+        fig.add_trace(go.Scatter3d(x=[0, 1.2 * v[k, 0]], y=[0, 1.2 * v[k, 1]], z=[0, 1.2 * v[k, 2]],
+                                   mode="lines", name=name,
+                                   line=dict(color=color, width=5, dash="dash" if k == 2 else "solid")), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=angles, mode="lines", line=dict(color=PALETTE[0]), name="angle (closed form)"),
+                  row=1, col=2)
+    steps = []
+    for i, ti in enumerate(t):
+        sx, sy, sz = state(i)
+        # restyle traces 0-2 only (no animation frames: nothing plays on its own, the slider sets the state)
+        steps.append(dict(method="restyle", label=f"{ti:.1f}", args=[{"x": sx, "y": sy, "z": sz + [None]}, [0, 1, 2]]))
+    # look along a direction inside the target plane: the target is seen nearly edge-on, so the disk's tilt
+    # toward it is visible as the disk thins
+    eye = 1.9 * (0.8 * v[0] + 0.45 * v[1] + 0.4 * v[2]) / np.linalg.norm([0.8, 0.45, 0.4])
+    fig.update_layout(
+        sliders=[dict(active=0, currentvalue=dict(prefix="time t: "), pad=dict(t=40), steps=steps)],
+        scene=dict(aspectmode="cube", xaxis=dict(range=[-1.3, 1.3]), yaxis=dict(range=[-1.3, 1.3]),
+                   zaxis=dict(range=[-1.3, 1.3]), camera=dict(eye=dict(x=eye[0], y=eye[1], z=eye[2]))))
+    base_layout(fig, title, "", "", height=600)
+    fig.update_layout(margin=dict(l=10, r=10, t=80, b=10), legend=dict(x=0.0, y=1.0))
+    fig.update_xaxes(title_text="time t", row=1, col=2)
+    fig.update_yaxes(title_text="degrees", type="log", row=1, col=2)
+    return fig
+
+
+def rate_figure(gaps, measured, predicted, title: str) -> go.Figure:
+    """Measured convergence rates (markers) against the eigengap, with the predicted rates (dashed)."""
+    g = as_finite_array("gaps", gaps, ndim=1)
+    order = np.argsort(g)
+    meas = as_finite_array("measured", measured, ndim=1)
+    pred = as_finite_array("predicted", predicted, ndim=1)
+    if not (g.shape == meas.shape == pred.shape):
+        raise ValueError(f"gaps, measured and predicted must have the same length, got {g.shape}, {meas.shape}, "
+                         f"{pred.shape}")
+    return measured_and_theory({"measured (Riemannian descent)": (g[order], meas[order])},
+                               {"predicted 2(μ<sub>d</sub> − μ<sub>d+1</sub>)": (g[order], pred[order])},
+                               title, "eigengap μ<sub>d</sub> − μ<sub>d+1</sub>", "decay rate of tan θ<sub>max</sub>",
+                               mode="markers")
+
+
+def collapse_figure(t, ratios, ratios_theory, bound) -> go.Figure:
+    r"""Normalised singular values :math:`\sigma_k/\sigma_1`, :math:`k\ge2` (columns 1.. of ``ratios``, ``(T, d)``) of
+    the unconstrained descent (solid) and of the closed form (``ratios_theory``, dashed) against time ``t``, with
+    the collapse theorem's ``bound`` on :math:`\sigma_2/\sigma_1` (dotted)."""
+    r = as_finite_array("ratios", ratios, ndim=2)
+    rt = as_finite_array("ratios_theory", ratios_theory, ndim=2)
+    names = [f"σ{k + 1}/σ1" for k in range(1, r.shape[1])]
+    fig = curves(t, {n: r[:, k + 1] for k, n in enumerate(names)},
+                 "Unconstrained descent: all but one singular value vanish", "time t (units of 1/‖S‖)",
+                 "normalised singular value", predicted={n: rt[:, k + 1] for k, n in enumerate(names)}, log_y=True)
+    fig.add_scatter(x=as_finite_array("t", t, ndim=1), y=as_finite_array("bound", bound, ndim=1), mode="lines",
+                    name="bound (eq. collapse) on σ2/σ1", line=dict(color=THEORY_COLOUR, dash="dot"))
+    return fig
+
+
+def angles_figure(t, tan_measured, tan_theory, rate: float, projector_error) -> go.Figure:
+    r"""Tangents of the principal angles to the top eigenspace (``(T, d)``): descent solid, closed form dashed, the
+    rate theorem's bound :math:`\tan\theta_1(0)e^{-\text{rate}\,t}` dotted, and the subspace distance between the
+    descent and the closed form (grey), on a log axis."""
+    ta = as_finite_array("t", t, ndim=1)
+    tm = as_finite_array("tan_measured", tan_measured, ndim=2)
+    tt = as_finite_array("tan_theory", tan_theory, ndim=2)
+    err = as_finite_array("projector_error", projector_error, ndim=1)
+    names = [f"tan θ{i + 1}" for i in range(tm.shape[1])]
+    fig = curves(ta, {n: tm[:, i] for i, n in enumerate(names)},
+                 "Riemannian descent (solid) vs closed form (dashed): principal angles to the top eigenspace",
+                 "time t (units of 1/‖S‖)", "tangent of the principal angle",
+                 predicted={n: tt[:, i] for i, n in enumerate(names)}, log_y=True)
+    fig.add_scatter(x=ta, y=tt[0, 0] * np.exp(-float(rate) * ta), mode="lines",
+                    name="bound tan θ1(0) exp(−2(μd − μd+1)t)", line=dict(color=THEORY_COLOUR, dash="dot"))
+    fig.add_scatter(x=ta[1:], y=err[1:], mode="lines", name="subspace distance ‖P_descent − P_closed‖_F / √(2d)",
+                    line=dict(color="#7f7f7f", width=1))
+    fig.update_yaxes(range=[-16.5, 1.5])   # below 1e-16 the measured angles are float64 round-off
+    return fig
+
+
+def width_gap_figure(widths, trajectory_gap, kernel_error, gap_slope: float, kernel_error_slope: float) -> go.Figure:
+    """The trajectory gap of the constrained random-feature network to its infinite-width dynamics and the
+    feature kernel's error, against the width (``(len(widths), repeats)`` each: mean and range), log-log, with
+    slope -1/2 dashed."""
+    gap_name, kernel_name = "trajectory gap of the learned kernel", "feature-kernel error ‖K_M − K_∞‖/‖K_∞‖"
+    return loglog_measurements(widths, {gap_name: trajectory_gap, kernel_name: kernel_error},
+                               "Constrained two-layer model: distance to its infinite-width dynamics", "width M",
+                               "relative distance", reference_slope=-0.5, reference_label="M^(-1/2) (theory)",
+                               fitted_slopes={gap_name: gap_slope, kernel_name: kernel_error_slope})
+
+
+def kernel_change_figure(widths, constrained_change, constrained_slope: float, bt_change, bt_slope: float,
+                         change_limit: float) -> go.Figure:
+    """Relative change of the tangent kernel during training against the width, log-log: the constrained read-out
+    (``constrained_change``, ``(len(widths),)``), the Barlow Twins network of chapter 1 (``bt_change``,
+    ``(len(widths), repeats)``), slope -1/2, and the constrained model's infinite-width value (dashed)."""
+    constrained = "constrained read-out: change of Θ = K − FFᵀ"
+    bt = "Barlow Twins, both layers (chapter 1): NTK change"
+    fig = loglog_measurements(widths, {constrained: constrained_change, bt: bt_change},
+                              "Relative change of the tangent kernel during training", "width M",
+                              "‖Θ_T − Θ_0‖ / ‖Θ_0‖", reference_slope=-0.5, reference_label="M^(-1/2)",
+                              fitted_slopes={constrained: constrained_slope, bt: bt_slope})
+    wa = as_finite_array("widths", widths, ndim=1)
+    fig.add_scatter(x=wa, y=np.full(wa.shape[0], float(change_limit)), mode="lines",
+                    name="constrained, M → ∞ (closed form with K_∞)", line=dict(color=colour(0), dash=THEORY_DASH))
+    return fig
