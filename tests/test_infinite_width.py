@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from kernel_ssl import infinite_width, kernels, losses, models, training
+from kernel_ssl import dynamics, infinite_width, kernels, linalg, losses, models
 
 # float64: measurements are compared with hand computations at float64 round-off
 jax.config.update("jax_enable_x64", True)
@@ -45,6 +45,12 @@ def test_kernel_row_bad_anchor():
         infinite_width.kernel_row(KEY, XS[0], 16)
 
 
+def _bt_loss(params):
+    # the chapter's Barlow Twins loss of the net, written from the building blocks (XS is a module constant)
+    f = models.two_layer_apply(params, XS)
+    return losses.barlow_twins_theory(f[:N_PAIRS], f[N_PAIRS:])
+
+
 def test_train_two_layer_barlow_twins_by_hand():
     width, lr, steps = 64, 0.05, 40
     run = infinite_width.train_two_layer(KEY, XS, width, D, "barlow_twins", lr, steps, record_every=10)
@@ -55,13 +61,11 @@ def test_train_two_layer_barlow_twins_by_hand():
     # the same training, by hand from the building blocks
     params0 = models.init_two_layer(KEY, M_IN, width, D, dtype=XS.dtype)
 
-    def loss(p):
-        f = models.two_layer_apply(p, XS)
-        return losses.barlow_twins_theory(f[:N_PAIRS], f[N_PAIRS:])
-
-    params, trace = training.gradient_descent(loss, params0, lr, steps, 10)
-    np.testing.assert_allclose(run.loss_trace, trace, rtol=RTOL)
-    distance = np.sqrt(sum(np.sum((np.asarray(params[k]) - np.asarray(params0[k])) ** 2) for k in "WbA"))
+    descent = dynamics.descend(dynamics.gradient_step(_bt_loss), params0, lr, steps,
+                               observe=dynamics.loss_observer(_bt_loss), record_at=dynamics.record_steps(steps, 10))
+    params = {k: jnp.asarray(v) for k, v in descent.final.items()}
+    np.testing.assert_allclose(run.loss_trace, descent.records, rtol=RTOL)
+    distance = np.sqrt(sum(np.sum((np.asarray(params[k]) - np.asarray(params0[k])) ** 2) for k in "VbW"))
     assert run.param_change == pytest.approx(distance, rel=RTOL)
     assert run.param_change > 0
     theta0 = np.asarray(kernels.empirical_ntk_two_layer(params0, XS, XS))
@@ -84,7 +88,7 @@ def test_kernel_model_gap_by_hand():
                                          record_every=steps)
     gap = infinite_width.kernel_model_gap(run, XS, "supervised", lr, steps, targets=TARGETS)
     # kernel model: F_k - Y = (I - 2 lr K / N)^k (F_0 - Y) with the analytic NTK and the net's own F_0
-    k_inf = np.asarray(kernels.analytic_ntk(XS, XS))
+    k_inf = np.asarray(kernels.closed_form_ntk(XS, XS))
     n = 2 * N_PAIRS
     y = np.asarray(TARGETS)
     f_ker = y + np.linalg.matrix_power(np.eye(n) - 2 * lr * k_inf / n, steps) @ (run.outputs0 - y)
@@ -111,8 +115,8 @@ def test_width_sweep_shapes():
 
 
 @pytest.mark.parametrize("call,exc,pattern", [
-    (lambda: infinite_width.make_loss("byol", 4), ValueError, r"kind must be one of"),
-    (lambda: infinite_width.make_loss("supervised", 4), ValueError, r"targets are required for kind='supervised'"),
+    (lambda: infinite_width.make_loss("byol", 4), ValueError, r"loss must be one of"),
+    (lambda: infinite_width.make_loss("supervised", 4), ValueError, r"targets are required for loss='supervised'"),
     (lambda: infinite_width.make_loss("supervised", 4, TARGETS[:5]), ValueError,
      r"targets must have 2 \* n_pairs = 8 rows"),
     (lambda: infinite_width.make_loss("supervised", 4, TARGETS[:, 0]), ValueError, r"targets must be a 2-D array"),
@@ -129,6 +133,13 @@ def test_width_sweep_shapes():
      r"activation must be one of"),
     (lambda: infinite_width.width_sweep(KEY, X, X_PRIME[:3], [8, 16], D, "barlow_twins", 0.1, 10), ValueError,
      r"x and x_prime must have the same shape"),
+    (lambda: infinite_width.width_sweep(KEY, X, X_PRIME, [8, 16], D, "barlow_twins", 0.1, 0), ValueError,
+     r"steps must be at least 1"),
+    (lambda: infinite_width.train_two_layer(KEY, XS, 16, D, "barlow_twins", 0.1, 10, record_every=3), ValueError,
+     r"steps \(10\) must be a multiple of every \(3\)"),
+    (lambda: infinite_width.kernel_row(KEY, XS, 0), ValueError, r"width must be at least 1"),
+    (lambda: infinite_width.kernel_row(KEY, XS, 16, d=0), ValueError, r"d must be at least 1"),
+    (lambda: infinite_width.mean_slope([16, 32], np.ones((3, 2))), ValueError, r"values must have one row per width"),
 ])
 def test_bad_inputs(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
@@ -143,7 +154,68 @@ def test_make_loss_values():
                                losses.info_nce(f[:N_PAIRS], f[N_PAIRS:]), rtol=RTOL)
 
 
-# last in this file: ntk_init_errors drops JAX's compiled programs when it ends (see release_memory)
+def test_make_loss_accepts_every_registry_name():
+    f = jax.random.normal(KEY, (2 * N_PAIRS, D))
+    for name, pair_loss in losses.SSL_LOSSES.items():
+        np.testing.assert_allclose(infinite_width.make_loss(name, N_PAIRS)(f), pair_loss(f[:N_PAIRS], f[N_PAIRS:]),
+                                   rtol=RTOL)
+
+
+def test_chapter_widths():
+    full = infinite_width.chapter_widths(False, 9, 8, 3)
+    assert full.init == [64, 128, 256, 512] and full.train == [64, 128, 256] and full.other == full.train
+    assert full.other_repeats == 3
+    quick = infinite_width.chapter_widths(True, 16, 12, 3)
+    assert quick.init[-1] == 2 ** 12 and quick.train[-1] == 2 ** 10
+    assert quick.other == [64, 256, 1024] and quick.other_repeats == 1
+    with pytest.raises(TypeError, match=r"quick must be True or False"):
+        infinite_width.chapter_widths("yes", 9, 8, 1)
+
+
+def test_mean_slope_and_at_widths():
+    widths = [16, 64, 256]
+    values = np.outer(np.array(widths, float) ** -0.5, [1.0, 3.0])
+    assert infinite_width.mean_slope(widths, values) == pytest.approx(-0.5, rel=1e-12)
+    sub = infinite_width.at_widths({"a": values}, widths, [16, 256])
+    np.testing.assert_array_equal(sub["a"], values[[0, 2]])
+    with pytest.raises(ValueError, match=r"subset must be among the swept widths"):
+        infinite_width.at_widths({"a": values}, widths, [32])
+
+
+def test_experiments_are_their_sweeps():
+    widths = infinite_width.ChapterWidths(init=[16, 32], train=[16, 32], other=[16, 32], other_repeats=1)
+    syn = (X[:, :3], X_PRIME[:, :3])
+    exp = infinite_width.kernel_stays_put(KEY, (X, X_PRIME), syn, widths, D, 0.05, 10, repeats=2)
+    digits = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "barlow_twins", 0.05, 10, repeats=2,
+                                        with_kernel_model=True)
+    for name in digits:
+        np.testing.assert_array_equal(exp.digits[name], digits[name])
+    synthetic = infinite_width.width_sweep(KEY, *syn, [16, 32], D, "barlow_twins", 0.05, 10)
+    np.testing.assert_array_equal(exp.synthetic["ntk_change"], synthetic["ntk_change"])
+    assert exp.ntk_change_slope == infinite_width.mean_slope([16, 32], digits["ntk_change"])
+    mean = digits["param_change"].mean(axis=1)
+    assert exp.param_change_spread == pytest.approx(mean.max() / mean.min(), rel=1e-14)
+    comparison = infinite_width.compare_losses(KEY, (X, X_PRIME), {"sq": "supervised", "nce": "info_nce"}, [16, 32],
+                                               D, 0.05, 10, targets=TARGETS)
+    assert set(comparison.sweeps["sq"]) == {"ntk_change", "param_change", "kernel_gap"}
+    assert set(comparison.sweeps["nce"]) == {"ntk_change", "param_change"}
+    # the losses share their networks (drawn and their initial NTK computed once): each is still its own sweep
+    supervised = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "supervised", 0.05, 10, targets=TARGETS,
+                                            with_kernel_model=True)
+    nce = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "info_nce", 0.05, 10)
+    for name in supervised:
+        np.testing.assert_array_equal(comparison.sweeps["sq"][name], supervised[name])
+    for name in nce:
+        np.testing.assert_array_equal(comparison.sweeps["nce"][name], nce[name])
+    assert comparison.ntk_change_slopes["nce"] == infinite_width.mean_slope([16, 32], nce["ntk_change"])
+    with pytest.raises(TypeError, match=r"pairs must be the two views"):
+        infinite_width.kernel_stays_put(KEY, X, syn, widths, D, 0.05, 10)
+    with pytest.raises(TypeError, match=r"widths must be a ChapterWidths"):
+        infinite_width.kernel_stays_put(KEY, (X, X_PRIME), syn, [16, 32], D, 0.05, 10)
+    with pytest.raises(ValueError, match=r"targets are required for loss='supervised'"):
+        infinite_width.compare_losses(KEY, (X, X_PRIME), {"sq": "supervised"}, [16, 32], D, 0.05, 10)
+
+
 def test_ntk_init_errors_shape_and_value():
     errors = infinite_width.ntk_init_errors(KEY, XS, [16, 64, 256], D, "erf", 0.2, repeats=3)
     assert errors.shape == (3, 3) and np.all(errors > 0)
@@ -151,5 +223,5 @@ def test_ntk_init_errors_shape_and_value():
     k = jax.random.split(jax.random.fold_in(KEY, 64), 3)[2]
     params = models.init_two_layer(k, M_IN, 64, D, dtype=XS.dtype)
     theta = kernels.empirical_ntk_two_layer(params, XS, XS, "erf", 0.2)
-    reference = kernels.kron_identity(kernels.analytic_ntk(XS, XS, "erf", 0.2), D)
-    assert errors[1, 2] == pytest.approx(kernels.relative_frobenius_error(theta, reference), rel=RTOL)
+    reference = kernels.kron_identity(kernels.closed_form_ntk(XS, XS, "erf", 0.2), D)
+    assert errors[1, 2] == pytest.approx(linalg.relative_frobenius_error(theta, reference), rel=RTOL)

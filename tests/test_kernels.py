@@ -1,12 +1,12 @@
-"""Unit tests of kernel_ssl.kernels: the structured empirical NTK against neural_tangents' Jacobian contraction,
-the closed-form infinite-width NTK against neural_tangents.stax, the M^(-1/2) approach to the limit, helpers,
-and bad inputs."""
+"""Unit tests of kernel_ssl.kernels and kernel_ssl.nt: the structured empirical NTK against neural_tangents'
+Jacobian contraction, the closed-form infinite-width NTK and NNGP kernels against neural_tangents.stax, the
+M^(-1/2) approach to the limit, helpers, and bad inputs."""
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from kernel_ssl import infinite_width, kernels, models
+from kernel_ssl import infinite_width, kernels, linalg, models, nt
 
 # float64: the issue requires agreement with neural_tangents to 1e-6 relative, far below float32 round-off of
 # sums over thousands of hidden units
@@ -27,9 +27,9 @@ ROUND_OFF = 1e-10
 def test_structured_ntk_matches_neural_tangents(activation, bias_std):
     params = models.init_two_layer(KEY, M_IN, 96, 3, dtype=jnp.float64)
     ours = kernels.empirical_ntk_two_layer(params, X1, X2, activation, bias_std)
-    theirs = kernels.nt_empirical_ntk(params, X1, X2, activation, bias_std)
+    theirs = nt.nt_empirical_ntk(params, X1, X2, activation, bias_std)
     assert ours.shape == theirs.shape == (6, 4, 3, 3)
-    assert kernels.relative_frobenius_error(ours, theirs) <= ROUND_OFF
+    assert linalg.relative_frobenius_error(ours, theirs) <= ROUND_OFF
     # the off-diagonal output blocks are non-zero at finite width (so the comparison covers them)
     assert np.abs(np.asarray(ours)[:, :, 0, 1]).max() > 1e-3
 
@@ -39,8 +39,22 @@ def test_structured_ntk_chunked_width():
     width = kernels.UNIT_CHUNK + 37
     params = models.init_two_layer(KEY, M_IN, width, 2, dtype=jnp.float64)
     ours = kernels.empirical_ntk_two_layer(params, X1, X2, "erf", 0.3)
-    theirs = kernels.nt_empirical_ntk(params, X1, X2, "erf", 0.3)
-    assert kernels.relative_frobenius_error(ours, theirs) <= ROUND_OFF
+    theirs = nt.nt_empirical_ntk(params, X1, X2, "erf", 0.3)
+    assert linalg.relative_frobenius_error(ours, theirs) <= ROUND_OFF
+
+
+@pytest.mark.parametrize("d", [1, 4])
+def test_structured_ntk_one_set_matches_neural_tangents(d):
+    # x2 is x1 takes the path that computes the hidden activations once; d = 1 has a single hidden block, d = 4
+    # six distinct blocks i <= j mirrored into the lower triangle
+    params = models.init_two_layer(KEY, M_IN, 80, d, dtype=jnp.float64)
+    ours = kernels.empirical_ntk_two_layer(params, X1, X1, "erf", 0.4)
+    theirs = nt.nt_empirical_ntk(params, X1, X1, "erf", 0.4)
+    assert ours.shape == theirs.shape == (6, 6, d, d)
+    assert linalg.relative_frobenius_error(ours, theirs) <= ROUND_OFF
+    # the same inputs as a distinct array take the general path: the same kernel up to round-off
+    copy = kernels.empirical_ntk_two_layer(params, X1, jnp.array(X1), "erf", 0.4)
+    np.testing.assert_allclose(copy, ours, rtol=1e-12, atol=1e-14)
 
 
 def test_structured_ntk_is_symmetric_on_one_set():
@@ -54,17 +68,54 @@ def test_structured_ntk_is_symmetric_on_one_set():
 @pytest.mark.parametrize("bias_std", [0.0, 0.5])
 def test_closed_form_matches_stax(activation, bias_std):
     closed = kernels.closed_form_ntk(X1, X2, activation, bias_std)
-    analytic = kernels.analytic_ntk(X1, X2, activation, bias_std)
+    analytic = nt.analytic_kernel(X1, X2, activation, bias_std)
     assert closed.shape == analytic.shape == (6, 4)
     # the same closed forms evaluated by two codes: float64 round-off (measured ~2e-16)
-    assert kernels.relative_frobenius_error(closed, analytic) <= ROUND_OFF
+    assert linalg.relative_frobenius_error(closed, analytic) <= ROUND_OFF
     # On the diagonal (parallel inputs) the ReLU angle is computed from 1 - cos (ours) or q q' - c^2
     # (neural_tangents), both known only to about sqrt(2 * 2.2e-16) = 2.1e-8 rad. With dTheta/dtheta = -c/(2 pi)
     # at theta = 0, each code's diagonal entry is off by at most 2.1e-8 / (2 pi) = 3.3e-9 relative, 6.7e-9 for
     # the two: hence 1e-8 (measured: 1e-9 for ReLU, 1e-16 for erf, which has no angle).
     closed = kernels.closed_form_ntk(X1, X1, activation, bias_std)
-    analytic = kernels.analytic_ntk(X1, X1, activation, bias_std)
-    assert kernels.relative_frobenius_error(closed, analytic) <= 1e-8
+    analytic = nt.analytic_kernel(X1, X1, activation, bias_std)
+    assert linalg.relative_frobenius_error(closed, analytic) <= 1e-8
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+@pytest.mark.parametrize("bias_std", [0.0, 0.5])
+def test_closed_form_nngp_matches_stax(activation, bias_std):
+    closed = kernels.closed_form_nngp(X1, X2, activation, bias_std)
+    analytic = nt.analytic_kernel(X1, X2, activation, bias_std, get="nngp")
+    assert closed.shape == analytic.shape == (6, 4)
+    # the NNGP has no sigma' term: float64 round-off also on the diagonal (measured ~1e-16)
+    assert linalg.relative_frobenius_error(closed, analytic) <= ROUND_OFF
+    diag = kernels.closed_form_nngp(X1, X1, activation, bias_std)
+    assert linalg.relative_frobenius_error(diag, nt.analytic_kernel(X1, X1, activation, bias_std, get="nngp")) \
+        <= ROUND_OFF
+
+
+def test_closed_form_ntk_is_nngp_plus_derivative_term():
+    # Theta_inf = E[s s] + c E[s' s']; for ReLU without bias E[s' s'] = (pi - theta) / (2 pi)
+    x1, x2 = np.asarray(X1), np.asarray(X2)
+    c = x1 @ x2.T / M_IN
+    cos = c / np.sqrt(np.outer(np.sum(x1 ** 2, 1), np.sum(x2 ** 2, 1)) / M_IN ** 2)
+    expected = np.asarray(kernels.closed_form_nngp(X1, X2)) + c * (np.pi - np.arccos(cos)) / (2 * np.pi)
+    np.testing.assert_allclose(kernels.closed_form_ntk(X1, X2), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+@pytest.mark.parametrize("fn,get", [(kernels.closed_form_ntk, "ntk"), (kernels.closed_form_nngp, "nngp")],
+                         ids=["ntk", "nngp"])
+def test_zero_input_is_the_limit_not_nan(activation, fn, get):
+    # without bias a zero input has h = 0 for every unit: sigma(0) = 0 (both activations) and c = 0, so its row and
+    # column of both kernels are 0, as neural_tangents returns
+    x = np.asarray(X1).copy()
+    x[2] = 0.0
+    k = np.asarray(fn(x, x, activation))
+    assert np.all(np.isfinite(k))
+    np.testing.assert_array_equal(k[2], 0.0)
+    np.testing.assert_array_equal(k[:, 2], 0.0)
+    np.testing.assert_allclose(k, nt.analytic_kernel(x, x, activation, get=get), rtol=1e-8, atol=1e-12)
 
 
 def test_closed_form_relu_diagonal():
@@ -80,25 +131,26 @@ def test_kron_identity():
     for a in range(3):
         for b in range(3):
             np.testing.assert_array_equal(block[:, :, a, b], k if a == b else 0.0)
-    with pytest.raises(ValueError, match=r"output_dim must be at least 1"):
+    with pytest.raises(ValueError, match=r"d must be at least 1"):
         kernels.kron_identity(k, 0)
     with pytest.raises(ValueError, match=r"kernel must be a 2-D array"):
         kernels.kron_identity(k[0], 2)
 
 
 def test_relative_frobenius_error():
+    # moved to linalg; the kernel tests above rely on it, so its exact value and its checks are pinned here too
     rng = np.random.default_rng(0)
     ref = rng.standard_normal((3, 4))
     est = ref + 0.1 * rng.standard_normal((3, 4))
-    assert kernels.relative_frobenius_error(est, ref) == pytest.approx(
+    assert linalg.relative_frobenius_error(est, ref) == pytest.approx(
         np.sqrt(np.sum((est - ref) ** 2) / np.sum(ref ** 2)), rel=1e-14)
-    assert kernels.relative_frobenius_error(ref, ref) == 0.0
+    assert linalg.relative_frobenius_error(ref, ref) == 0.0
     with pytest.raises(ValueError, match=r"estimate and reference must have the same shape"):
-        kernels.relative_frobenius_error(ref, ref.T)
+        linalg.relative_frobenius_error(ref, ref.T)
     with pytest.raises(ValueError, match=r"reference must be non-zero"):
-        kernels.relative_frobenius_error(ref, np.zeros_like(ref))
+        linalg.relative_frobenius_error(ref, np.zeros_like(ref))
     with pytest.raises(ValueError, match=r"estimate must contain only finite values"):
-        kernels.relative_frobenius_error(np.full_like(ref, np.nan), ref)
+        linalg.relative_frobenius_error(np.full_like(ref, np.nan), ref)
 
 
 def test_centre_kernel():
@@ -113,7 +165,7 @@ def test_centre_kernel():
         kernels.centre_kernel(np.zeros((6, 4)))
 
 
-@pytest.mark.parametrize("fn", [kernels.empirical_ntk_two_layer, kernels.nt_empirical_ntk],
+@pytest.mark.parametrize("fn", [kernels.empirical_ntk_two_layer, nt.nt_empirical_ntk],
                          ids=["structured", "neural_tangents"])
 def test_empirical_ntk_bad_inputs(fn):
     params = models.init_two_layer(KEY, M_IN, 8, 2, dtype=jnp.float64)
@@ -133,7 +185,8 @@ def test_empirical_ntk_bad_inputs(fn):
         fn(params, X1, X2, "relu", -0.1)
 
 
-@pytest.mark.parametrize("fn", [kernels.closed_form_ntk, kernels.analytic_ntk], ids=["closed_form", "stax"])
+@pytest.mark.parametrize("fn", [kernels.closed_form_ntk, kernels.closed_form_nngp, nt.analytic_kernel],
+                         ids=["closed_form", "closed_form_nngp", "stax"])
 def test_infinite_width_kernel_bad_inputs(fn):
     with pytest.raises(ValueError, match=r"x1 must be a 2-D array"):
         fn(X1[0], X2)
@@ -147,13 +200,13 @@ def test_infinite_width_kernel_bad_inputs(fn):
         fn(X1, X2, "relu", -1.0)
 
 
-def test_analytic_ntk_get():
-    nngp = kernels.analytic_ntk(X1, X1, "relu", get="nngp")
+def test_analytic_kernel_get():
+    nngp = nt.analytic_kernel(X1, X1, "relu", get="nngp")
     # ReLU NNGP on the diagonal: E[relu(u)^2] = q / 2
     np.testing.assert_allclose(np.diag(np.asarray(nngp)), np.sum(np.asarray(X1) ** 2, axis=1) / M_IN / 2,
                                rtol=1e-10)
     with pytest.raises(ValueError, match=r"get must be one of \('ntk', 'nngp'\)"):
-        kernels.analytic_ntk(X1, X1, get="cov")
+        nt.analytic_kernel(X1, X1, get="cov")
 
 
 # last in this file: ntk_init_errors drops JAX's compiled programs when it ends (see release_memory)
