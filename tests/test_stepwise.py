@@ -1,6 +1,6 @@
 """Unit tests of kernel_ssl.stepwise and kernel_ssl.spectra: the closed forms of linearised Barlow Twins against
 their defining equations, the simulations against exact discrete solutions and against each other (linear model,
-kernel model, explicit features, training.function_space_descent, autodiff of losses.barlow_twins_theory), the
+kernel model, explicit features, dynamics.kernel_gradient_step, autodiff of losses.barlow_twins_theory), the
 measurements on curves whose answer is known, and every bad input raising with the argument's name.
 
 Tolerances: float64 round-off (1e-10 relative, allowing for error growth over a few thousand steps of a
@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from kernel_ssl import losses, spectra, stepwise, training
+from kernel_ssl import data, dynamics, linalg, losses, spectra, stepwise
 
 jax.config.update("jax_enable_x64", True)
 RTOL = 1e-10
@@ -36,7 +36,7 @@ def _features_and_kernel(seed: int, n: int = 20, p: int = 12):
 # ----------------------------------------------------------------------------------------------- spectra
 def test_pair_cross_correlation_matches_definition():
     x, xp = _pairs(0)
-    expected = sum(np.outer(a, b) + np.outer(b, a) for a, b in zip(x, xp)) / (2 * len(x))
+    expected = sum(np.outer(a, b) + np.outer(b, a) for a, b in zip(x, xp, strict=True)) / (2 * len(x))
     np.testing.assert_allclose(spectra.pair_cross_correlation(x, xp), expected, rtol=RTOL, atol=1e-14)
 
 
@@ -68,7 +68,7 @@ def test_kernel_closed_form_matches_linear_closed_form_on_features():
     # same learned kernel on the views (the rotation U is arbitrary, so compare F F^T)
     np.testing.assert_allclose(f_star @ f_star.T, phi @ w_star.T @ w_star @ phi.T, rtol=1e-9, atol=1e-11)
     # C = I at the closed form, and the embedding of the training views is F*
-    np.testing.assert_allclose(f_star.T @ spectra.swap_views(f_star) / (2 * n), np.eye(3), atol=1e-11)
+    np.testing.assert_allclose(f_star.T @ data.swap_views(f_star) / (2 * n), np.eye(3), atol=1e-11)
     np.testing.assert_allclose(spectra.closed_form_embedding(k, k, 3), f_star, rtol=1e-9, atol=1e-11)
     # out of sample: k*(x, x') from kernel rows equals x^T W*^T W* x'
     rng = np.random.default_rng(3)
@@ -83,19 +83,19 @@ def test_centred_kernel_closed_form_uses_the_range():
     h = np.eye(30) - 1 / 30
     kc = h @ k @ h
     f_star = spectra.closed_form_outputs(kc, 2)
-    np.testing.assert_allclose(f_star.T @ spectra.swap_views(f_star) / 30, np.eye(2), atol=1e-10)
-    root, inv_root = spectra.psd_sqrt(kc)
+    np.testing.assert_allclose(f_star.T @ data.swap_views(f_star) / 30, np.eye(2), atol=1e-10)
+    root, inv_root = linalg.psd_sqrt(kc)
     np.testing.assert_allclose(root @ root, kc, atol=1e-10 * np.abs(kc).max())
     np.testing.assert_allclose(root @ inv_root @ kc, kc, atol=1e-9 * np.abs(kc).max())
 
 
-def test_subspace_overlap():
-    rng = np.random.default_rng(5)
-    a = rng.standard_normal((10, 3))
-    assert spectra.subspace_overlap(a, a @ rng.standard_normal((3, 3))) == pytest.approx(1.0, abs=1e-12)
-    e = np.eye(6)
-    assert spectra.subspace_overlap(e[:, :2], e[:, 2:4]) == pytest.approx(0.0, abs=1e-15)
-    assert spectra.subspace_overlap(e[:, :2], e[:, 1:3]) == pytest.approx(0.5, abs=1e-15)
+def test_contrastive_operator_is_k_root_z_k_root():
+    _, k = _features_and_kernel(5, n=6)
+    root, _ = linalg.psd_sqrt(k)
+    z = np.asarray(data.pair_swap_matrix(6, dtype=np.float64))
+    np.testing.assert_allclose(spectra.contrastive_operator(k), root @ z @ root / 12, rtol=RTOL, atol=1e-13)
+    lam, u = spectra.kernel_modes(k, 2)
+    np.testing.assert_allclose(spectra.contrastive_operator(k) @ u, u * lam, atol=1e-10)
 
 
 # ----------------------------------------------------------------------------------------------- closed forms
@@ -176,8 +176,9 @@ def test_kernel_descent_is_linear_descent_on_features_and_function_space_descent
     ker = stepwise.kernel_descent(phi @ w0.T, k, lr, steps)
     np.testing.assert_allclose(ker.final, phi @ lin.final.T, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(ker.eigenvalues, lin.eigenvalues, rtol=1e-8, atol=1e-12)
-    reference, _ = training.function_space_descent(training.stacked_ssl_loss(losses.barlow_twins_theory),
-                                                   jnp.asarray(phi @ w0.T), jnp.asarray(k), lr, steps, steps)
+    step = dynamics.kernel_gradient_step(losses.stacked(losses.barlow_twins_theory))
+    reference = dynamics.descend(step, jnp.asarray(phi @ w0.T), lr, steps, args=(jnp.asarray(k),),
+                                 record_at=dynamics.record_steps(steps, every=steps)).final
     np.testing.assert_allclose(ker.final, reference, rtol=1e-8, atol=1e-12)
 
 
@@ -239,31 +240,34 @@ def test_init_scale_slopes_recover_the_prediction():
     np.testing.assert_allclose(stepwise.init_scale_slopes(alphas, times), 1 / (8 * gammas), rtol=1e-4)
 
 
-# ----------------------------------------------------------------------------------------------- figures
-def test_staircase_slider_combines_two_sliders():
-    t = np.linspace(0.01, 10, 50)
-    panels = {}
-    for a in ("1e-2", "1e-4"):
-        for b in ("0.5", "0.7"):
-            e = np.column_stack([np.full(50, float(b)), np.full(50, float(a))])
-            panels[(a, b)] = dict(t=t, loss=np.full(50, 1.0), eigenvalues=e, predicted_loss=np.full(50, 1.0),
-                                  predicted_eigenvalues=e)
-    fig = stepwise.staircase_slider(panels, "alpha", "gap", "test", active=(1, 0))
-    assert len(fig.layout.sliders) == 2
-    n_per_group = 2 + 2 * 2
-    assert len(fig.data) == 2 * n_per_group
-    visible = [bool(tr.visible) for tr in fig.data]
-    assert visible == [False] * n_per_group + [True] * n_per_group
-    # the second slider's step "0.7" sets the data of every group to its gap-0.7 panel
-    ys = fig.layout.sliders[1].steps[1].args[0]["y"]
-    assert np.allclose(ys[2], 0.7) and np.allclose(ys[n_per_group + 4], 1e-4)
-    with pytest.raises(ValueError, match="every combination"):
-        stepwise.staircase_slider({k: v for k, v in list(panels.items())[:3]}, "a", "b", "t")
+# ----------------------------------------------------------------------------------------------- experiments
+def test_comparison_and_panel_of_an_exact_curve():
+    gammas, c0 = np.array([1.0, 0.5]), np.full(2, 1e-8)
+    t = np.linspace(0, 60, 6001)
+    c = stepwise.logistic_eigenvalues(t, gammas, c0)
+    cmp = stepwise.compare(t, c, stepwise.staircase_loss(c), gammas, c0)
+    np.testing.assert_allclose(cmp.rel_errors, 0, atol=1e-6)
+    panel = stepwise.staircase_panel(cmp, 50)
+    np.testing.assert_allclose(panel["predicted_eigenvalues"], panel["eigenvalues"], atol=1e-12)
+    assert stepwise.predicted_step_count(cmp) == 2
+    assert stepwise.clear_gap_modes([1.0, 0.5, 0.45, 0.1]) == [0]
 
 
-def test_live_figure_is_fast_enough_to_build():
-    fig = stepwise.closed_form_staircase(-6, 4, 0.6)
-    assert len(fig.data) == 1 + 4
+def test_closed_form_limit_approaches_the_closed_form():
+    x, xp = _pairs(13, n=200, m=6, spectrum=[1.0, 0.5, 0.2, 0.1, 0.05, 0.02])
+    gamma = spectra.pair_cross_correlation(x, xp)
+    direction = np.random.default_rng(13).standard_normal((2, 6))
+    limit = stepwise.closed_form_limit(gamma, direction, 2, 10.0 ** -np.arange(2, 8), 0.02)
+    assert np.all(limit.final_loss < 1e-6)
+    assert np.all(np.diff(limit.gap.kernel_difference) < 0) and limit.gap.overlap[-1] > 0.999
+    assert limit.slope == pytest.approx(1 - limit.ratio, rel=0.2)
+
+
+def test_closed_form_curves_start_small_and_end_learned():
+    curves = stepwise.closed_form_curves(-6, 4, 0.6)
+    assert curves["predicted_eigenvalues"].shape == (200, 4)
+    assert curves["predicted_loss"][0] > 3.9 and curves["predicted_loss"][-1] < 0.1
+    assert np.all(np.diff(curves["predicted_times"]) > 0)
 
 
 # ----------------------------------------------------------------------------------------------- bad input
@@ -282,12 +286,12 @@ def test_bad_inputs_raise_with_the_argument_name():
         spectra.top_modes(bad, 2)
     with pytest.raises(ValueError, match="d must be at most"):
         spectra.closed_form_linear(np.diag([1.0, 0.0]), 2)
-    with pytest.raises(ValueError, match="kernel is not positive semi-definite"):
-        spectra.psd_sqrt(np.diag([1.0, -1.0]))
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        spectra.kernel_modes(np.diag([1.0, -1.0, 1.0, 1.0]), 1)
     with pytest.raises(ValueError, match="stacked views"):
         spectra.contrastive_operator(np.eye(3))
-    with pytest.raises(ValueError, match="linearly independent"):
-        spectra.subspace_overlap(np.ones((4, 2)), np.eye(4)[:, :2])
+    with pytest.raises(ValueError, match="cross must be"):
+        spectra.closed_form_embedding(np.eye(4), np.ones((2, 3)), 1)
     for bad_alpha in (0.0, -1e-3, float("inf")):
         with pytest.raises(ValueError, match="alpha"):
             stepwise.expected_initial_eigenvalues([1.0], 2, bad_alpha)
@@ -311,14 +315,14 @@ def test_bad_inputs_raise_with_the_argument_name():
         stepwise.kernel_descent(np.zeros((3, 2)), np.eye(3), 0.1, 10)
     with pytest.raises(ValueError, match="never reach"):
         stepwise.crossing_times(np.arange(3.0), np.zeros((3, 2)))
-    with pytest.raises(TypeError, match="pair_loss"):
+    with pytest.raises(ValueError, match="pair_loss"):
         stepwise.train_network(jax.random.PRNGKey(0), np.ones((4, 2)), 8, 2, "barlow", 1e-3, 0.1, 5)
+    with pytest.raises(TypeError, match="pair_loss"):
+        stepwise.train_network(jax.random.PRNGKey(0), np.ones((4, 2)), 8, 2, 42, 1e-3, 0.1, 5)
     with pytest.raises(ValueError, match="readout_scale"):
         stepwise.train_network(jax.random.PRNGKey(0), np.ones((4, 2)), 8, 2, losses.barlow_twins_theory, 0.0,
                                0.1, 5)
     with pytest.raises(ValueError, match="log10_alpha"):
-        stepwise.closed_form_staircase(0.0, 3, 0.6)
+        stepwise.closed_form_curves(0.0, 3, 0.6)
     with pytest.raises(ValueError, match="ratio"):
-        stepwise.closed_form_staircase(-6, 3, 1.2)
-    with pytest.raises(ValueError, match="rows\\[0\\]"):
-        stepwise.markdown_table(["a", "b"], [[1]])
+        stepwise.closed_form_curves(-6, 3, 1.2)

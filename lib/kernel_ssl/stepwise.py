@@ -1,42 +1,53 @@
-r"""The stepwise dynamics of linearised Barlow Twins: closed-form trajectories, simulations, and their measurement.
+r"""The stepwise dynamics of linearised Barlow Twins: closed-form trajectories, simulations, their measurement, and
+the chapter's experiments (book/stepwise.ipynb).
 
-Conventions (those of the book): loss :math:`\mathcal L = \lVert C - I_d\rVert_F^2`, symmetrised cross-correlation
-:math:`C = \frac1{2n}\sum_i(f(x_i)f(x_i')^\top + f(x_i')f(x_i)^\top)`, effective time :math:`t = \eta\times\text{step}`.
+Conventions (those of the book, see book/notation.md): loss :math:`\mathcal L = \lVert C - I_d\rVert_F^2`,
+symmetrised cross-correlation :math:`C = \frac1{2n}F^\top ZF` of the outputs :math:`F\in\mathbb R^{N\times d}` on
+the :math:`N = 2n` stacked views, effective time :math:`t = \eta\times\text{step}` (step size ``lr`` :math:`=\eta`).
 
-- Linear model :math:`f = Wx`: :math:`C = W\Gamma W^\top` and gradient flow :math:`\dot W = -4(W\Gamma W^\top - I)W\Gamma`.
+- Linear model :math:`f = Wx`: :math:`C = W\Gamma W^\top` and gradient flow
+  :math:`\dot W = -4(W\Gamma W^\top - I)W\Gamma`.
 - Along the eigenmode :math:`(\gamma_j, v_j)` of :math:`\Gamma` the embedding eigenvalue :math:`c_j` obeys
   :math:`\dot c_j = 8\gamma_jc_j(1-c_j)` (exact from aligned initialisation): a logistic curve with half-height
   (step) time :math:`t_j = \ln\frac{1-c_j(0)}{c_j(0)}\big/(8\gamma_j)`. The constant 8 belongs to these conventions.
-- From :math:`W_{ij}\sim\mathcal N(0,\alpha^2)`, :math:`c_j(0)\approx d\alpha^2\gamma_j` on average; for a given draw the
-  effective start is :math:`c_j(0) = \gamma_jR_{jj}^2` with :math:`W_0V_d = QR` (the part of mode :math:`j`'s column
+- From :math:`W_{ij}\sim\mathcal N(0,\alpha^2)`, :math:`c_j(0)\approx d\alpha^2\gamma_j` on average; for a given draw
+  the effective start is :math:`c_j(0) = \gamma_jR_{jj}^2` with :math:`W_0V_d = QR` (the part of mode :math:`j`'s column
   that is orthogonal to the directions the earlier modes took).
-- Kernel model :math:`f = W\varphi(x)`: the outputs on the stacked views follow :math:`F\leftarrow F - \eta K\nabla_F\mathcal L`,
-  :math:`\nabla_F\mathcal L = \frac2n ZF(C-I)`, identical to gradient descent on :math:`W`; the modes are those of
-  :math:`\frac1{2n}K^{1/2}ZK^{1/2}` (see :mod:`kernel_ssl.spectra`).
+- Kernel model :math:`f = W\varphi(x)`: the outputs follow :math:`F\leftarrow F - \eta K\nabla_F\mathcal L`,
+  identical to gradient descent on :math:`W`; the modes :math:`(\lambda_j, u_j)` are those of the contrastive
+  operator :math:`K_Z = \frac1{2n}K^{1/2}ZK^{1/2}` (:mod:`kernel_ssl.spectra`).
 
-The loss equals :math:`\sum_j(1-c_j)^2` over the eigenvalues :math:`c_j` of :math:`C` (the Frobenius norm is invariant
-under rotations), so simulations record the eigenvalues and the loss is computed from them exactly.
+Every simulation is a step function run by :func:`kernel_ssl.dynamics.descend`. The loss equals
+:math:`\sum_j(1-c_j)^2` over the eigenvalues :math:`c_j` of :math:`C` (the Frobenius norm is invariant under
+rotations), so the simulations record the eigenvalues and the loss is computed from them exactly.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-from scipy.special import expit
 from scipy.signal import find_peaks
+from scipy.special import expit
 
-from . import fitting, models, spectra
-from .figures import PALETTE, THEORY_DASH, base_layout
-from .validation import (as_finite_array, check_choice, check_positive_float, check_positive_int,
-                         check_symmetric)
+from . import data, dynamics, fitting, linalg, losses, models, spectra
+from .validation import (
+    as_finite_array,
+    check_bool,
+    check_choice,
+    check_key,
+    check_positive_float,
+    check_positive_int,
+    check_stacked_views,
+    check_symmetric,
+)
 
 RATE = 8.0  # dc_j/dt = RATE * gamma_j * c_j (1 - c_j) with L = ||C - I||_F^2 and C normalised by 1/(2n)
+CLEAR_GAP = 0.8  # a mode has a clear gap if gamma_(j+1)/gamma_j and gamma_j/gamma_(j-1) are both at most this
+PairLoss = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
 
 # ------------------------------------------------------------------------------------------ closed forms
@@ -171,7 +182,7 @@ def kernel_mode_coordinates(f0, kernel, vectors) -> np.ndarray:
     if f.ndim not in (2, 3) or f.shape[-2] != np.shape(kernel)[0] or u.shape != f.shape[-2:]:
         raise ValueError(f"f0 ((B,) 2n, d), kernel (2n, 2n) and vectors (2n, d) must match, got {f.shape}, "
                          f"{np.shape(kernel)} and {u.shape}")
-    _, inv_root = spectra.psd_sqrt(kernel)
+    _, inv_root = linalg.psd_sqrt(kernel)
     return np.swapaxes(f, -1, -2) @ inv_root @ u
 
 
@@ -197,7 +208,7 @@ def initial_outputs(key: jax.Array, kernel, d: int, alpha: float) -> np.ndarray:
     :math:`\alpha^2K`), shape ``(N, d)``."""
     d = check_positive_int("d", d)
     alpha = check_positive_float("alpha", alpha)
-    root, _ = spectra.psd_sqrt(kernel)
+    root, _ = linalg.psd_sqrt(kernel)
     g = np.asarray(jax.random.normal(key, (root.shape[0], d)), dtype=np.float64)
     return alpha * root @ g
 
@@ -205,116 +216,92 @@ def initial_outputs(key: jax.Array, kernel, d: int, alpha: float) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ simulations
 @dataclass(frozen=True)
 class Staircase:
-    """A simulated run: effective times ``t`` (``(T+1,)``, starting at 0), the eigenvalues of :math:`C` at each time
-    (``(T+1, d)``, descending), the loss, and the final parameters (``W`` or ``F``)."""
+    """A simulated run: effective times ``t`` (``(R,)``, starting at 0), the eigenvalues of :math:`C` at each
+    recorded time (``(R, d)``, descending), the loss, and the final parameters (``W`` or ``F``)."""
     t: np.ndarray
     eigenvalues: np.ndarray
     loss: np.ndarray
     final: np.ndarray
 
 
-def _check_schedule(lr, steps) -> tuple[float, int]:
-    return check_positive_float("lr", lr), check_positive_int("steps", steps)
+def _staircases(run: dynamics.Trajectory, finals) -> list[Staircase]:
+    eigs = np.asarray(run.records)
+    return [Staircase(t=run.t, eigenvalues=eigs[b], loss=staircase_loss(eigs[b]), final=np.asarray(finals[b]))
+            for b in range(eigs.shape[0])]
 
 
-def _finish(t, eigs, final, what: str) -> Staircase:
-    eigs = np.asarray(eigs)
-    if not np.all(np.isfinite(eigs)):
-        raise FloatingPointError(f"{what} diverged (non-finite eigenvalues of C); lower lr")
-    return Staircase(t=t, eigenvalues=eigs, loss=np.sum((1.0 - eigs) ** 2, axis=-1), final=np.asarray(final))
+def _linear_step(state, lr):
+    # W <- W - 4 lr (W Gamma W^T - I) W Gamma; Gamma rides in the state so that a batch may mix spectra
+    w, gamma = state
+    wg = w @ gamma
+    return w - 4.0 * lr * (wg @ w.T - jnp.eye(w.shape[0], dtype=w.dtype)) @ wg, gamma
 
 
-@partial(jax.jit, static_argnames=("steps",))
-def _linear_run(w0, gamma, lr, steps):
-    eye = jnp.eye(w0.shape[0], dtype=w0.dtype)
-
-    def eig(w):
-        return jnp.linalg.eigvalsh(w @ gamma @ w.T)[::-1]
-
-    def step(w, _):
-        wg = w @ gamma
-        w = w - lr * 4.0 * (wg @ w.T - eye) @ wg   # gradient of ||W Gamma W^T - I||_F^2 is 4 (C - I) W Gamma
-        return w, eig(w)
-
-    final, eigs = jax.lax.scan(step, w0, None, length=steps)
-    return final, jnp.concatenate([eig(w0)[None], eigs])
+def _linear_eigenvalues(state):
+    w, gamma = state
+    return jnp.linalg.eigvalsh(w @ gamma @ w.T)[::-1]
 
 
-def linear_descent(w0, gamma, lr: float, steps: int) -> Staircase:
+def linear_descent(w0, gamma, lr: float, steps: int, record_every: int = 1) -> Staircase:
     r"""Gradient descent :math:`W\leftarrow W - 4\eta(W\Gamma W^\top-I)W\Gamma` from ``w0`` (``(d, m)``), recording the
-    eigenvalues of :math:`C = W\Gamma W^\top` after every step. Exactly the training of :math:`f = Wx` on any pairs whose
-    cross-correlation is ``gamma``."""
-    return linear_descent_batch(jnp.asarray(w0)[None], gamma, lr, steps)[0]
+    eigenvalues of :math:`C = W\Gamma W^\top` every ``record_every`` steps. Exactly the training of :math:`f = Wx` on
+    any pairs whose cross-correlation is ``gamma``."""
+    return linear_descent_batch(np.asarray(w0)[None], gamma, lr, steps, record_every)[0]
 
 
-def linear_descent_batch(w0s, gammas, lr: float, steps: int) -> list[Staircase]:
+def linear_descent_batch(w0s, gammas, lr: float, steps: int, record_every: int = 1) -> list[Staircase]:
     """:func:`linear_descent` for a batch of initialisations ``(B, d, m)`` and one ``gamma`` ``(m, m)`` or a batch
-    ``(B, m, m)``, in one compiled program (``jax.vmap``)."""
+    ``(B, m, m)``, in one compiled program."""
     w = as_finite_array("w0s", w0s, ndim=3)
     g = as_finite_array("gammas", gammas)
-    if g.ndim == 2:
-        check_symmetric("gammas", g)
-        g = np.broadcast_to(g, (w.shape[0],) + g.shape)
-    elif g.ndim == 3:
-        for b in range(g.shape[0]):
-            check_symmetric(f"gammas[{b}]", g[b])
-    else:
+    if g.ndim not in (2, 3):
         raise ValueError(f"gammas must be (m, m) or (B, m, m), got shape {g.shape}")
+    for b, gb in enumerate(g[None] if g.ndim == 2 else g):
+        check_symmetric("gammas" if g.ndim == 2 else f"gammas[{b}]", gb)
+    g = np.broadcast_to(g, (w.shape[0],) + g.shape) if g.ndim == 2 else g
     if g.shape[0] != w.shape[0] or g.shape[1] != w.shape[2]:
         raise ValueError(f"w0s (B, d, m) and gammas (B, m, m) must match, got {w.shape} and {g.shape}")
-    lr, steps = _check_schedule(lr, steps)
-    finals, eigs = jax.vmap(_linear_run, in_axes=(0, 0, None, None))(jnp.asarray(w0s), jnp.asarray(g), lr, steps)
-    t = lr * np.arange(steps + 1)
-    return [_finish(t, eigs[b], finals[b], "linear descent") for b in range(w.shape[0])]
+    record_at = dynamics.record_steps(steps, every=record_every)
+    run = dynamics.descend(_linear_step, (jnp.asarray(w), jnp.asarray(g)), lr, steps,
+                           observe=_linear_eigenvalues, record_at=record_at, batched=True)
+    return _staircases(run, run.final[0])
 
 
-@partial(jax.jit, static_argnames=("steps",))
-def _kernel_run(f0, kernel, lr, steps):
-    n = f0.shape[0] // 2
-    eye = jnp.eye(f0.shape[1], dtype=f0.dtype)
-
-    def swap(f):
-        return jnp.concatenate([f[n:], f[:n]])
-
-    def eig(f):
-        return jnp.linalg.eigvalsh(f.T @ swap(f) / (2 * n))[::-1]
-
-    def step(f, _):
-        zf = swap(f)
-        c = f.T @ zf / (2 * n)
-        f = f - lr * kernel @ (2.0 / n * zf @ (c - eye))   # F <- F - lr K grad_F L, grad_F L = (2/n) Z F (C - I)
-        return f, eig(f)
-
-    final, eigs = jax.lax.scan(step, f0, None, length=steps)
-    return final, jnp.concatenate([eig(f0)[None], eigs])
+_BARLOW_TWINS = losses.stacked(losses.barlow_twins_theory)
 
 
-def kernel_descent(f0, kernel, lr: float, steps: int) -> Staircase:
-    r"""Kernel gradient descent :math:`F\leftarrow F-\eta K\,\tfrac2nZF(C-I)` on the outputs ``f0`` (``(2n, d)``) at the
-    stacked views, recording the eigenvalues of :math:`C = \frac1{2n}F^\top ZF` after every step. Identical to gradient
-    descent on :math:`W` for :math:`f = W\varphi(x)` with :math:`K = \Phi\Phi^\top`."""
-    return kernel_descent_batch(jnp.asarray(f0)[None], kernel, lr, steps)[0]
+def _output_eigenvalues(f, kernel=None):
+    # eigenvalues of C = F^T Z F / 2n, descending
+    n = f.shape[0] // 2
+    return jnp.linalg.eigvalsh(losses.cross_correlation(f[:n], f[n:]))[::-1]
 
 
-def kernel_descent_batch(f0s, kernel, lr: float, steps: int) -> list[Staircase]:
-    """:func:`kernel_descent` for a batch of initial outputs ``(B, 2n, d)`` (one compiled program)."""
+def kernel_descent(f0, kernel, lr: float, steps: int, record_every: int = 1) -> Staircase:
+    r"""Kernel gradient descent :math:`F\leftarrow F-\eta K\nabla_F\mathcal L`, :math:`\nabla_F\mathcal L =
+    \tfrac2nZF(C-I)`, on the outputs ``f0`` (``(N, d)``) at the stacked views, recording the eigenvalues of
+    :math:`C = \frac1{2n}F^\top ZF` every ``record_every`` steps. Identical to gradient descent on :math:`W` for
+    :math:`f = W\varphi(x)` with :math:`K = \Phi\Phi^\top`."""
+    return kernel_descent_batch(np.asarray(f0)[None], kernel, lr, steps, record_every)[0]
+
+
+def kernel_descent_batch(f0s, kernel, lr: float, steps: int, record_every: int = 1) -> list[Staircase]:
+    """:func:`kernel_descent` for a batch of initial outputs ``(B, N, d)`` (one compiled program)."""
     f = as_finite_array("f0s", f0s, ndim=3)
     k = check_symmetric("kernel", kernel)
     if f.shape[1] % 2 or k.shape[0] != f.shape[1]:
-        raise ValueError(f"f0s must be (B, 2n, d) outputs on the 2n stacked views of kernel (2n, 2n), got "
+        raise ValueError(f"f0s must be (B, N, d) outputs on the N = 2n stacked views of kernel (N, N), got "
                          f"{f.shape} and {k.shape}")
-    lr, steps = _check_schedule(lr, steps)
-    finals, eigs = jax.vmap(_kernel_run, in_axes=(0, None, None, None))(jnp.asarray(f0s), jnp.asarray(kernel),
-                                                                        lr, steps)
-    t = lr * np.arange(steps + 1)
-    return [_finish(t, eigs[b], finals[b], "kernel descent") for b in range(f.shape[0])]
+    record_at = dynamics.record_steps(steps, every=record_every)
+    run = dynamics.descend(dynamics.kernel_gradient_step(_BARLOW_TWINS), jnp.asarray(f), lr, steps,
+                           args=(jnp.asarray(k),), observe=_output_eigenvalues, record_at=record_at, batched=True)
+    return _staircases(run, run.final)
 
 
 @dataclass(frozen=True)
 class NetworkRun:
-    """A two-layer network trained on stacked views: effective times ``t`` (``(T+1,)``), the eigenvalues of the
-    cross-correlation :math:`C` and of the embedding covariance at each time (descending, ``(T+1, d)``), the loss,
-    and the outputs at initialisation and at the end (``(2n, d)``, centred over the views if ``centre``)."""
+    """A two-layer network trained on stacked views: effective times ``t`` (``(R,)``), the eigenvalues of the
+    cross-correlation :math:`C` and of the embedding covariance at each time (descending, ``(R, d)``), the loss,
+    and the outputs at initialisation and at the end (``(N, d)``, centred over the views if ``centre``)."""
     t: np.ndarray
     cross_eigenvalues: np.ndarray
     covariance_eigenvalues: np.ndarray
@@ -323,67 +310,83 @@ class NetworkRun:
     outputs: np.ndarray
 
 
-def train_network(key: jax.Array, x_stacked, width: int, d: int,
-                  pair_loss: Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray], readout_scale: float, lr: float,
-                  steps: int, activation: str = "relu", centre: bool = True) -> NetworkRun:
-    r"""Full-batch gradient descent on the two-layer network of :mod:`kernel_ssl.models` with its read-out scaled
-    down, :math:`A_0 = s\,\mathcal N(0,1)` (``readout_scale`` :math:`=s`), on ``pair_loss(za, zb)`` of the two views.
+def _outputs(params, x, activation: str, centre: bool):
+    f = models._two_layer_apply(params, x, activation, 0.0)
+    return f - f.mean(axis=0) if centre else f
 
-    With ``centre=True`` the embeddings are centred over the ``2n`` views before the loss (batch centring: for a
-    model linear in its features this trains with the centred kernel :math:`HKH`). Records the eigenvalues of
-    :math:`C` and of the covariance :math:`\frac1{2n}\tilde F^\top\tilde F` of the (centred) outputs at every step.
+
+@cache
+def _network_loss(pair_loss: PairLoss, activation: str, centre: bool) -> Callable:
+    # one object per (loss, activation, centring): the compiled descent is cached by it
+    def loss(params, x):
+        return losses.stacked(pair_loss)(_outputs(params, x, activation, centre))
+    return loss
+
+
+@cache
+def _network_observer(pair_loss: PairLoss, activation: str, centre: bool) -> Callable:
+    def observe(params, x):
+        f = _outputs(params, x, activation, centre)
+        fc = f - f.mean(axis=0)
+        return (losses.stacked(pair_loss)(f), _output_eigenvalues(f),
+                jnp.linalg.eigvalsh(fc.T @ fc / f.shape[0])[::-1])
+    return observe
+
+
+def _check_pair_loss(pair_loss) -> PairLoss:
+    if isinstance(pair_loss, str):
+        return losses.get_ssl_loss(check_choice("pair_loss", pair_loss, losses.SSL_LOSSES))
+    if not callable(pair_loss):
+        raise TypeError(f"pair_loss must be a name in losses.SSL_LOSSES or a function of the two views' "
+                        f"embeddings, got {type(pair_loss).__name__}")
+    return pair_loss
+
+
+def train_network(key: jax.Array, x_stacked, width: int, d: int, pair_loss: str | PairLoss, readout_scale: float,
+                  lr: float, steps: int, activation: str = "relu", centre: bool = True) -> NetworkRun:
+    r"""Full-batch gradient descent :math:`\theta\leftarrow\theta-\eta\nabla_\theta\mathcal L` on the two-layer
+    network :math:`f(x) = \frac1{\sqrt M}W\sigma(Vx/\sqrt m)` of :mod:`kernel_ssl.models` with its read-out scaled
+    down, :math:`W_0 = s\,\mathcal N(0,1)`, recording every step.
+
+    With ``centre=True`` the embeddings are centred over the :math:`N` views before the loss (batch centring: for a
+    model linear in its features this trains with the centred kernel :math:`HKH`).
+
+    Args:
+        key: the PRNG key of the initialisation.
+        x_stacked: the stacked views :math:`\tilde X`, ``(N, m)``.
+        width: :math:`M`.
+        d: the embedding dimension.
+        pair_loss: a loss of the two views' embeddings: a name in :data:`kernel_ssl.losses.SSL_LOSSES` or a function.
+        readout_scale: :math:`s > 0`.
+        lr: the step size :math:`\eta`.
+        steps: the number of steps.
+        activation: ``"relu"`` or ``"erf"``.
+        centre: centre the embeddings over the views before the loss.
+
+    Returns:
+        A :class:`NetworkRun` (eigenvalues of :math:`C` and of the covariance :math:`\frac1N\tilde F^\top\tilde F` of
+        the centred outputs, and the loss, at every step).
     """
-    xs = as_finite_array("x_stacked", x_stacked, ndim=2)
-    if xs.shape[0] % 2:
-        raise ValueError(f"x_stacked must hold 2n stacked views (an even number of rows), got {xs.shape[0]}")
+    check_key("key", key)
+    xs = check_stacked_views("x_stacked", x_stacked)
     width = check_positive_int("width", width)
     d = check_positive_int("d", d)
-    if not callable(pair_loss):
-        raise TypeError(f"pair_loss must be a function of the two views' embeddings, got {type(pair_loss).__name__}")
+    pair_loss = _check_pair_loss(pair_loss)
     readout_scale = check_positive_float("readout_scale", readout_scale)
-    lr, steps = _check_schedule(lr, steps)
     check_choice("activation", activation, models.ACTIVATIONS)
-    if not isinstance(centre, bool):
-        raise TypeError(f"centre must be True or False, got {centre!r}")
-    x = jnp.asarray(x_stacked)
-    n = xs.shape[0] // 2
-    params0 = models.init_two_layer(key, xs.shape[1], width, d, dtype=x.dtype)
-    params0 = dict(params0, A=readout_scale * params0["A"])
-
-    def outputs(p):
-        f = models.two_layer_apply(p, x, activation)
-        return f - f.mean(axis=0) if centre else f
-
-    def loss_and_outputs(p):
-        f = outputs(p)
-        return pair_loss(f[:n], f[n:]), f
-
-    def spectra_of(f):
-        zf = jnp.concatenate([f[n:], f[:n]])
-        fc = f - f.mean(axis=0)
-        return (jnp.linalg.eigvalsh(f.T @ zf / (2 * n))[::-1], jnp.linalg.eigvalsh(fc.T @ fc / (2 * n))[::-1])
-
-    grad = jax.value_and_grad(loss_and_outputs, has_aux=True)
-
-    def step(p, _):
-        (value, f), g = grad(p)
-        cross, cov = spectra_of(f)
-        return jax.tree_util.tree_map(lambda a, b: a - lr * b, p, g), (value, cross, cov)
-
-    @jax.jit
-    def run(p):
-        final, (values, cross, cov) = jax.lax.scan(step, p, None, length=steps)
-        value, f = loss_and_outputs(final)
-        c_end, v_end = spectra_of(f)
-        return (final, jnp.concatenate([values, value[None]]), jnp.concatenate([cross, c_end[None]]),
-                jnp.concatenate([cov, v_end[None]]))
-
-    final, values, cross, cov = run(params0)
-    if not bool(jnp.all(jnp.isfinite(values))):
-        raise FloatingPointError("network training diverged (non-finite loss); lower lr")
-    return NetworkRun(t=lr * np.arange(steps + 1), cross_eigenvalues=np.asarray(cross),
-                      covariance_eigenvalues=np.asarray(cov), loss=np.asarray(values),
-                      outputs0=np.asarray(outputs(params0)), outputs=np.asarray(outputs(final)))
+    centre = check_bool("centre", centre)
+    x = jnp.asarray(xs)
+    params0 = models._init_two_layer(key, xs.shape[1], width, d, x.dtype)
+    params0 = dict(params0, W=readout_scale * params0["W"])
+    step = dynamics.gradient_step(_network_loss(pair_loss, activation, centre))
+    run = dynamics.descend(step, params0, lr, steps, args=(x,),
+                           observe=_network_observer(pair_loss, activation, centre),
+                           record_at=dynamics.record_steps(steps))
+    values, cross, cov = run.records
+    final = {name: jnp.asarray(v) for name, v in run.final.items()}
+    return NetworkRun(t=run.t, cross_eigenvalues=cross, covariance_eigenvalues=cov, loss=values,
+                      outputs0=np.asarray(_outputs(params0, x, activation, centre)),
+                      outputs=np.asarray(_outputs(final, x, activation, centre)))
 
 
 # ------------------------------------------------------------------------------------------ measurements
@@ -476,168 +479,398 @@ def log_spaced_indices(t, n_points: int = 200) -> np.ndarray:
     return np.unique(np.clip(np.searchsorted(ta, grid), positive[0], ta.shape[0] - 1))
 
 
-# ------------------------------------------------------------------------------------------ figures
-def _two_panel_layout(title: str, eigen_label: str, height: int) -> dict:
-    # Built as one dict (no make_subplots / update_* calls): the live control redraws this figure on every change
-    # and must stay well under 100 ms; the axes are those of a 2-row subplot with a shared log time axis.
-    return dict(title=title, template="plotly_white", height=height, margin=dict(l=60, r=20, t=60, b=50),
-                legend=dict(bgcolor="rgba(255,255,255,0.7)"),
-                xaxis=dict(type="log", exponentformat="power", anchor="y", title="effective time t = η × step"),
-                xaxis2=dict(type="log", exponentformat="power", anchor="y2", matches="x", showticklabels=False),
-                yaxis=dict(domain=[0.0, 0.56], anchor="x", title=eigen_label),
-                yaxis2=dict(domain=[0.62, 1.0], anchor="x2", title="loss ‖C − I‖²"))
+# ------------------------------------------------------------------------------------------ comparisons
+@dataclass(frozen=True)
+class Comparison:
+    """A measured run beside its prediction: recorded times ``t``, eigenvalues of :math:`C` ``(R, d)`` and loss;
+    the modes' eigenvalues ``gammas`` and effective starts ``c0`` (``(d,)``); ``lr`` if the predictions iterate the
+    exact gradient-descent map (None: gradient flow); the predicted step times."""
+    t: np.ndarray
+    eigenvalues: np.ndarray
+    loss: np.ndarray
+    gammas: np.ndarray
+    c0: np.ndarray
+    lr: float | None
+    predicted_times: np.ndarray
+
+    @property
+    def measured_times(self) -> np.ndarray:
+        """The times at which the eigenvalues cross 1/2 (:func:`crossing_times`)."""
+        return crossing_times(self.t, self.eigenvalues)
+
+    @property
+    def rel_errors(self) -> np.ndarray:
+        """:math:`|t_j^{\\rm pred} - t_j|/t_j` per mode."""
+        measured = self.measured_times
+        return np.abs(self.predicted_times - measured) / measured
 
 
-def staircase_figure(t, loss, eigenvalues, predicted_t=None, predicted_loss=None, predicted_eigenvalues=None,
-                     predicted_times=None, title: str = "", eigen_label: str = "eigenvalues of C",
-                     height: int = 560, t_min: float | None = None) -> go.Figure:
-    """Two panels on a shared log time axis: the loss (top) and the embedding eigenvalues (bottom), measured solid,
-    predictions dashed, predicted step times as dotted vertical lines. ``t``/``loss``/``eigenvalues`` may be None
-    (a figure of the prediction only). ``t_min`` starts the time axis there (the early plateau is long on a log
-    axis)."""
-    data = []
-    if t is not None:
-        ta = as_finite_array("t", t, ndim=1)
-        data.append(dict(type="scatter", x=ta, y=as_finite_array("loss", loss, ndim=1), mode="lines", name="loss",
-                         line=dict(color="black"), xaxis="x2", yaxis="y2"))
-        e = as_finite_array("eigenvalues", eigenvalues, ndim=2)
-        for j in range(e.shape[1]):
-            data.append(dict(type="scatter", x=ta, y=e[:, j], mode="lines", name=f"c{j + 1}", legendgroup=f"m{j}",
-                             line=dict(color=PALETTE[j % len(PALETTE)]), xaxis="x", yaxis="y"))
-    if predicted_t is not None:
-        tp = as_finite_array("predicted_t", predicted_t, ndim=1)
-        data.append(dict(type="scatter", x=tp, y=as_finite_array("predicted_loss", predicted_loss, ndim=1),
-                         mode="lines", name="theory (dashed)", line=dict(color="black", dash=THEORY_DASH),
-                         xaxis="x2", yaxis="y2"))
-        ep = as_finite_array("predicted_eigenvalues", predicted_eigenvalues, ndim=2)
-        for j in range(ep.shape[1]):
-            data.append(dict(type="scatter", x=tp, y=ep[:, j], mode="lines", name=f"c{j + 1} theory",
-                             legendgroup=f"m{j}", showlegend=t is None, xaxis="x", yaxis="y",
-                             line=dict(color=PALETTE[j % len(PALETTE)], dash=THEORY_DASH)))
-    layout = _two_panel_layout(title, eigen_label, height)
-    if t_min is not None:
-        t_hi = max(float(np.max(a)) for a in (t, predicted_t) if a is not None)
-        layout["xaxis"]["range"] = [np.log10(check_positive_float("t_min", t_min)), np.log10(t_hi)]
-    if predicted_times is not None:
-        times = as_finite_array("predicted_times", predicted_times, ndim=1)
-        layout["shapes"] = [dict(type="line", xref=xref, yref=f"{yref} domain", x0=float(tj), x1=float(tj), y0=0,
-                                 y1=1, line=dict(color=PALETTE[j % len(PALETTE)], dash="dot", width=1))
-                            for j, tj in enumerate(times) for xref, yref in (("x", "y"), ("x2", "y2"))]
-    return go.Figure(data=data, layout=layout)
+def compare(t, eigenvalues, loss, gammas, c0, lr: float | None = None) -> Comparison:
+    """A :class:`Comparison` of a recorded run with the logistic prediction from ``gammas`` and ``c0``."""
+    return Comparison(t=np.asarray(t), eigenvalues=np.asarray(eigenvalues), loss=np.asarray(loss),
+                      gammas=np.asarray(gammas), c0=np.asarray(c0), lr=lr, predicted_times=step_times(gammas, c0, lr))
 
 
-def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]], first_label: str,
-                     second_label: str, title: str, active: tuple[int, int] = (0, 0),
-                     eigen_label: str = "eigenvalues of C", t_min: float | None = None) -> go.Figure:
-    """The staircase for a grid of two settings, with one plotly slider per setting (works without a kernel).
+def staircase_panel(cmp: Comparison, n_points: int = 300) -> dict[str, np.ndarray]:
+    """About ``n_points`` log-spaced records of a comparison and its predicted curves, as the keyword arguments of
+    :func:`kernel_ssl.figures.staircase_figure` (``t, loss, eigenvalues, predicted_loss, predicted_eigenvalues,
+    predicted_times``)."""
+    idx = log_spaced_indices(cmp.t, n_points)
+    theory = logistic_eigenvalues(cmp.t[idx], cmp.gammas, cmp.c0, lr=cmp.lr)
+    return dict(t=cmp.t[idx], loss=cmp.loss[idx], eigenvalues=cmp.eigenvalues[idx],
+                predicted_loss=staircase_loss(theory), predicted_eigenvalues=theory,
+                predicted_times=cmp.predicted_times)
 
-    ``panels[(a, b)]`` holds ``t, loss, eigenvalues`` (measured, solid) and ``predicted_loss,
-    predicted_eigenvalues`` (on the same ``t``, dashed), with the same number of modes in every panel. There is
-    one group of traces per value of the first setting; the first slider chooses which group is *visible*, the
-    second replaces the *data* of every group by that of its own value. The two therefore combine: what shows is
-    the panel of the first slider's value and the second slider's value. ``t_min`` starts the time axis there.
+
+def predicted_step_count(cmp: Comparison, n_points: int = 3000) -> int:
+    """:func:`count_steps` on the predicted loss curve (from a tenth of the first predicted step time to the end)."""
+    t = np.geomspace(cmp.predicted_times[0] / 10, cmp.t[-1], n_points)
+    return count_steps(t, staircase_loss(logistic_eigenvalues(t, cmp.gammas, cmp.c0, lr=cmp.lr)))
+
+
+def clear_gap_modes(values, threshold: float = CLEAR_GAP) -> list[int]:
+    r"""The modes :math:`j` (0-based, of ``len(values) - 1``) whose eigengaps to both neighbours are clear:
+    :math:`\gamma_{j+1}/\gamma_j` and :math:`\gamma_j/\gamma_{j-1}` at most ``threshold``."""
+    v = _positive_vector("values", values)
+    ratios = v[1:] / v[:-1]
+    return [j for j in range(ratios.shape[0]) if ratios[j] <= threshold and (j == 0 or ratios[j - 1] <= threshold)]
+
+
+def _linear_starts(alphas, direction, gammas, vectors) -> list[np.ndarray]:
+    return [initial_eigenvalues(linear_mode_coordinates(a * direction, vectors), gammas) for a in alphas]
+
+
+# ------------------------------------------------------------------------------------------ experiments
+@dataclass(frozen=True)
+class AlignedStart:
+    """Largest :math:`|c_j(t) - \\text{logistic}|` from an aligned start: at step ``lr`` against the flow, at
+    ``lr / 4`` against the flow, and at ``lr`` against the exact gradient-descent map."""
+    max_error: float
+    max_error_fine: float
+    max_error_gd: float
+
+
+def aligned_start(gamma, direction, d: int, alpha: float, lr: float) -> AlignedStart:
+    r"""Gradient descent from the aligned start :math:`W(0) = S_0V_d^\top` (:math:`s_j(0) = \alpha\lVert G_j\rVert` for
+    the rows :math:`G_j` of ``direction``) against the logistic solution.
+
+    Args:
+        gamma: :math:`\Gamma`, ``(m, m)``.
+        direction: :math:`G`, ``(d, m)``; only the norms of its rows are used.
+        d: the number of modes.
+        alpha: the initialisation scale.
+        lr: the step size.
+
+    Returns:
+        An :class:`AlignedStart`.
     """
-    keys = list(panels)
-    if not keys:
-        raise ValueError("panels must hold at least one setting")
-    firsts = list(dict.fromkeys(k[0] for k in keys))
-    seconds = list(dict.fromkeys(k[1] for k in keys))
-    if set(keys) != {(a, b) for a in firsts for b in seconds}:
-        raise ValueError("panels must hold every combination of the two settings")
-    ia, ib = active
+    gammas, vectors = spectra.top_modes(gamma, d)
+    s0 = check_positive_float("alpha", alpha) * np.linalg.norm(as_finite_array("direction", direction, ndim=2), axis=1)
+    w0, c0 = s0[:, None] * vectors.T, gammas * s0 ** 2
+    t_end = 1.2 * step_times(gammas, c0)[-1] + 1 / gammas[-1]
+    lr = check_positive_float("lr", lr)
+    coarse = linear_descent(w0, gamma, lr, int(t_end / lr))
+    fine = linear_descent(w0, gamma, lr / 4, int(4 * t_end / lr))
 
-    def series(key):
-        # (x, y) of every trace of one panel, in trace order: loss, loss theory, then (c_j, c_j theory) per mode
-        p = panels[key]
-        t = np.round(as_finite_array(f"panels[{key}]['t']", p["t"], ndim=1), 4)
-        e = as_finite_array(f"panels[{key}]['eigenvalues']", p["eigenvalues"], ndim=2)
-        ep = as_finite_array(f"panels[{key}]['predicted_eigenvalues']", p["predicted_eigenvalues"], ndim=2)
-        ys = [as_finite_array(f"panels[{key}]['loss']", p["loss"], ndim=1),
-              as_finite_array(f"panels[{key}]['predicted_loss']", p["predicted_loss"], ndim=1)]
-        for j in range(e.shape[1]):
-            ys += [e[:, j], ep[:, j]]
-        return [(t, np.round(y, 5)) for y in ys]
-
-    n_modes = {np.shape(panels[k]["eigenvalues"])[1] for k in keys}
-    if len(n_modes) != 1:
-        raise ValueError(f"every panel must have the same number of modes, got {sorted(n_modes)}")
-    d = n_modes.pop()
-    styles = [dict(name="loss", line=dict(color="black"), xaxis="x2", yaxis="y2"),
-              dict(name="theory (dashed)", line=dict(color="black", dash=THEORY_DASH), xaxis="x2", yaxis="y2")]
-    for j in range(d):
-        color = PALETTE[j % len(PALETTE)]
-        styles += [dict(name=f"c{j + 1}", legendgroup=f"m{j}", line=dict(color=color), xaxis="x", yaxis="y"),
-                   dict(name=f"c{j + 1} theory", legendgroup=f"m{j}", showlegend=False,
-                        line=dict(color=color, dash=THEORY_DASH), xaxis="x", yaxis="y")]
-    data, owner = [], []
-    for a in firsts:
-        for style, (x, y) in zip(styles, series((a, seconds[ib]))):
-            data.append(dict(type="scatter", mode="lines", x=x, y=y, visible=a == firsts[ia], **style))
-            owner.append(a)
-    slider_a = [dict(method="restyle", label=a, args=[{"visible": [o == a for o in owner]}]) for a in firsts]
-    slider_b = []
-    for b in seconds:
-        xy = [xy for a in firsts for xy in series((a, b))]
-        slider_b.append(dict(method="restyle", label=b, args=[{"x": [x for x, _ in xy], "y": [y for _, y in xy]}]))
-    t_all = np.concatenate([np.asarray(panels[k]["t"], dtype=float) for k in keys])
-    t_lo = float(t_all[t_all > 0].min()) if t_min is None else check_positive_float("t_min", t_min)
-    t_hi = float(t_all.max())
-    layout = _two_panel_layout(title, eigen_label, 660)
-    layout["xaxis"].update(range=[np.log10(t_lo), np.log10(t_hi)])
-    layout["yaxis"].update(range=[-0.05, 1.15])
-    layout["yaxis2"].update(range=[-0.2, d + 0.3])
-    layout["margin"] = dict(l=60, r=20, t=60, b=140)
-    layout["sliders"] = [
-        dict(active=ia, currentvalue=dict(prefix=f"{first_label}: "), pad=dict(t=60), steps=slider_a,
-             len=0.46, x=0.0),
-        dict(active=ib, currentvalue=dict(prefix=f"{second_label}: "), pad=dict(t=60), steps=slider_b,
-             len=0.46, x=0.54)]
-    return go.Figure(data=data, layout=layout)
+    def error(run, step=None):
+        return float(np.max(np.abs(run.eigenvalues - logistic_eigenvalues(run.t, gammas, c0, lr=step))))
+    return AlignedStart(max_error=error(coarse), max_error_fine=error(fine), max_error_gd=error(coarse, lr))
 
 
-def markers_with_theory(x, measured: Mapping[str, np.ndarray], predicted: Mapping[str, np.ndarray], title: str,
-                        xaxis: str, yaxis: str, log_x: bool = False, log_y: bool = False) -> go.Figure:
-    """Measurements as markers and, for the same names, predictions as dashed lines, one colour per name."""
-    xa = as_finite_array("x", x, ndim=1)
-    fig = go.Figure()
-    for i, (name, y) in enumerate(measured.items()):
-        color = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=xa, y=as_finite_array(f"measured[{name!r}]", y, ndim=1), mode="markers",
-                                 name=name, marker=dict(color=color, size=8)))
-        if name in predicted:
-            fig.add_trace(go.Scatter(x=xa, y=as_finite_array(f"predicted[{name!r}]", predicted[name], ndim=1),
-                                     mode="lines", name=f"{name} (theory)", line=dict(color=color, dash=THEORY_DASH)))
-    base_layout(fig, title, xaxis, yaxis)
-    if log_x:
-        fig.update_xaxes(type="log", exponentformat="power")
-    if log_y:
-        fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+def synthetic_gammas(key: jax.Array, n_pairs: int, input_dim: int, gaps: Sequence[float],
+                     noise_std: float = 0.1) -> dict[float, np.ndarray]:
+    r""":math:`\Gamma` of synthetic pairs with the designed spectrum :math:`\gamma_k = r^{k-1}`, one per gap ``r``,
+    all from the same key (the same underlying draws)."""
+    return {r: spectra.pair_cross_correlation(*data.synthetic_pairs(key, n_pairs, r ** np.arange(input_dim),
+                                                                    noise_std=noise_std)) for r in gaps}
 
 
-def eigenvalue_panels(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str, yaxis: str,
-                      log_y: bool = True, height: int = 420) -> go.Figure:
-    """One panel per run (``runs[name] = (t, eigenvalues (T, d))``): every eigenvalue against log time."""
-    if not runs:
-        raise ValueError("runs must hold at least one run")
-    names = list(runs)
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=False, horizontal_spacing=0.07)
-    for col, name in enumerate(names, start=1):
-        t, e = runs[name]
-        ta = as_finite_array(f"runs[{name!r}] t", t, ndim=1)
-        ea = as_finite_array(f"runs[{name!r}] eigenvalues", e, ndim=2)
-        keep = ta > 0
-        for j in range(ea.shape[1]):
-            fig.add_trace(go.Scatter(x=ta[keep], y=np.maximum(ea[keep, j], 1e-300) if log_y else ea[keep, j],
-                                     mode="lines", name=f"eigenvalue {j + 1}", legendgroup=f"m{j}",
-                                     showlegend=col == 1, line=dict(color=PALETTE[j % len(PALETTE)])),
-                          row=1, col=col)
-    base_layout(fig, title, "", "", height=height)
-    fig.update_xaxes(type="log", exponentformat="power", title_text="effective time t")
-    fig.update_yaxes(title_text=yaxis, row=1, col=1)
-    if log_y:
-        fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+@dataclass(frozen=True)
+class StaircaseGrid:
+    """Linear runs on a grid of initialisation scales and eigengaps: ``runs[(alpha, gap)]`` compared with the
+    draw-specific prediction; one step size ``lr`` and number of ``steps`` for all."""
+    runs: dict
+    lr: float
+    steps: int
+
+
+def staircase_grid(gammas_by_gap: Mapping[float, np.ndarray], alphas: Sequence[float], direction, d: int,
+                   lr_scale: float) -> StaircaseGrid:
+    r"""Train :math:`f = Wx` from :math:`W_0 = \alpha G` for every :math:`(\alpha, r)`, in one compiled batch.
+
+    Args:
+        gammas_by_gap: :math:`\Gamma` per eigengap :math:`r` (:func:`synthetic_gammas`).
+        alphas: the initialisation scales.
+        direction: :math:`G`, ``(d, m)``.
+        d: the embedding dimension.
+        lr_scale: :math:`\eta\gamma_1` for the largest :math:`\gamma_1` of the grid.
+
+    Returns:
+        A :class:`StaircaseGrid`; runs last 1.2 times the latest predicted step plus :math:`1/\gamma_d`.
+    """
+    modes = {r: spectra.top_modes(g, d) for r, g in gammas_by_gap.items()}
+    combos = [(a, r) for a in alphas for r in gammas_by_gap]
+    c0 = {(a, r): _linear_starts([a], direction, *modes[r])[0] for a, r in combos}
+    lr = check_positive_float("lr_scale", lr_scale) / max(v[0] for v, _ in modes.values())
+    steps = int(max(1.2 * step_times(modes[r][0], c0[(a, r)])[-1] + 1 / modes[r][0][-1] for a, r in combos) / lr)
+    runs = linear_descent_batch(np.stack([a * np.asarray(direction) for a, _ in combos]),
+                                np.stack([gammas_by_gap[r] for _, r in combos]), lr, steps)
+    return StaircaseGrid(runs={c: compare(run.t, run.eigenvalues, run.loss, modes[c[1]][0], c0[c])
+                               for c, run in zip(combos, runs, strict=True)}, lr=lr, steps=steps)
+
+
+@dataclass(frozen=True)
+class DigitsLinear:
+    """The linear model on centred digit pairs: the run against its prediction, the eigenvalue ratios
+    :math:`\\gamma_{j+1}/\\gamma_j` (``(d,)``), the modes with a clear gap, and :math:`\\gamma_1/\\gamma_2` of the
+    same views uncentred."""
+    comparison: Comparison
+    ratios: np.ndarray
+    clear: list
+    uncentred_top_ratio: float
+
+
+def digits_linear(data_key: jax.Array, init_key: jax.Array, n_pairs: int, d: int, alpha: float,
+                  lr_scale: float) -> DigitsLinear:
+    r"""Linear Barlow Twins on centred digit pairs (``normalise="none"``) from :math:`W_0 = \alpha G`.
+
+    Args:
+        data_key: the key of the pairs (:func:`kernel_ssl.data.digits_pairs`).
+        init_key: the key of :math:`G` (``(d, 64)``).
+        n_pairs: the number of pairs.
+        d: the embedding dimension.
+        alpha: the initialisation scale.
+        lr_scale: :math:`\eta\gamma_1`.
+
+    Returns:
+        A :class:`DigitsLinear`.
+    """
+    xd, xd_prime, _ = data.digits_pairs(data_key, n_pairs, normalise="none", centre=True)
+    gamma = spectra.pair_cross_correlation(xd, xd_prime)
+    values, vectors = spectra.top_modes(gamma, d + 1)
+    raw, _ = spectra.top_modes(spectra.pair_cross_correlation(*data.digits_pairs(data_key, n_pairs,
+                                                                                 normalise="none")[:2]), 2)
+    w0 = check_positive_float("alpha", alpha) * np.asarray(jax.random.normal(init_key, (d, xd.shape[1])))
+    c0 = initial_eigenvalues(linear_mode_coordinates(w0, vectors[:, :d]), values[:d])
+    lr = check_positive_float("lr_scale", lr_scale) / values[0]
+    run = linear_descent(w0, gamma, lr, int((1.2 * step_times(values[:d], c0)[-1] + 1 / values[d - 1]) / lr))
+    return DigitsLinear(comparison=compare(run.t, run.eigenvalues, run.loss, values[:d], c0),
+                        ratios=values[1:] / values[:-1], clear=clear_gap_modes(values),
+                        uncentred_top_ratio=float(raw[0] / raw[1]))
+
+
+@dataclass(frozen=True)
+class InitScaleSweep:
+    """Step times against the initialisation scale: ``predicted`` and ``measured`` ``(len(alphas), d)``, fitted
+    ``slopes`` against :math:`\\ln(1/\\alpha^2)` and the predicted :math:`1/(8\\gamma_j)`."""
+    alphas: np.ndarray
+    predicted: np.ndarray
+    measured: np.ndarray
+    slopes: np.ndarray
+    slopes_predicted: np.ndarray
+
+    @property
+    def slope_rel_error(self) -> float:
+        return float(np.max(np.abs(self.slopes - self.slopes_predicted) / self.slopes_predicted))
+
+
+def init_scale_sweep(gamma, direction, d: int, alphas: Sequence[float], lr: float) -> InitScaleSweep:
+    r"""Train :math:`f = Wx` from :math:`W_0 = \alpha G` for every ``alpha`` (one direction :math:`G`, one batch) and
+    fit the measured step times against :math:`\ln(1/\alpha^2)`.
+
+    Args:
+        gamma: :math:`\Gamma`, ``(m, m)``.
+        direction: :math:`G`, ``(d, m)``.
+        d: the embedding dimension.
+        alphas: the initialisation scales, decreasing.
+        lr: the step size.
+
+    Returns:
+        An :class:`InitScaleSweep`.
+    """
+    gammas, vectors = spectra.top_modes(gamma, d)
+    a = _positive_vector("alphas", alphas)
+    predicted = np.array([step_times(gammas, c) for c in _linear_starts(a, direction, gammas, vectors)])
+    steps = int((1.2 * predicted[-1, -1] + 1 / gammas[-1]) / lr)
+    runs = linear_descent_batch(np.stack([ai * np.asarray(direction) for ai in a]), gamma, lr, steps)
+    measured = np.array([crossing_times(r.t, r.eigenvalues) for r in runs])
+    return InitScaleSweep(alphas=a, predicted=predicted, measured=measured, slopes=init_scale_slopes(a, measured),
+                          slopes_predicted=1 / (RATE * gammas))
+
+
+def linear_kernel_agreement(x, x_prime, d: int) -> tuple[float, float]:
+    r"""With the linear kernel :math:`K = \tilde X\tilde X^\top`: the largest relative difference between the top
+    eigenvalues of :math:`K_Z` and of :math:`\Gamma`, and the relative difference between the kernel closed form's
+    learned kernel on the views and :math:`\tilde XW^{\star\top}W^\star\tilde X^\top`."""
+    xs = np.asarray(data.stack_views(x, x_prime), dtype=np.float64)
+    gamma, k = spectra.pair_cross_correlation(x, x_prime), xs @ xs.T
+    lam, _ = spectra.kernel_modes(k, d)
+    g, _ = spectra.top_modes(gamma, d)
+    w_star = spectra.closed_form_linear(gamma, d)
+    return (float(np.max(np.abs(lam - g) / g)),
+            linalg.relative_frobenius_error(spectra.closed_form_kernel(k, k, k, d), xs @ w_star.T @ w_star @ xs.T))
+
+
+@dataclass(frozen=True)
+class KernelStaircase:
+    """Kernel-model runs from :math:`F_0 = \\alpha K^{1/2}G` for several ``alphas``: the top ``d + 1`` eigenvalues
+    ``lam`` of :math:`K_Z`, the step size, the runs (with their final outputs) and their comparisons."""
+    alphas: list
+    lam: np.ndarray
+    lr: float
+    runs: list
+    comparisons: list
+
+    def at(self, alpha: float) -> Comparison:
+        return self.comparisons[self.alphas.index(alpha)]
+
+
+def kernel_staircase(kernel, g_unit, alphas: Sequence[float], d: int, lr_scale: float,
+                     gd_prediction: bool = False) -> KernelStaircase:
+    r"""The kernel model :math:`F\leftarrow F-\eta K\nabla_F\mathcal L` from :math:`F_0 = \alpha K^{1/2}G` (the same
+    :math:`G` for every :math:`\alpha`), against the prediction from the modes of :math:`K_Z`.
+
+    Args:
+        kernel: :math:`K`, ``(N, N)``.
+        g_unit: :math:`G`, ``(N, d)``.
+        alphas: the initialisation scales.
+        d: the embedding dimension.
+        lr_scale: :math:`\eta\lambda_1`.
+        gd_prediction: predict with the exact gradient-descent map instead of the flow (for large steps).
+
+    Returns:
+        A :class:`KernelStaircase`; runs last 1.2 times the latest predicted step plus :math:`1/\lambda_d`.
+    """
+    lam, u = spectra.kernel_modes(kernel, d + 1)
+    root, _ = linalg.psd_sqrt(kernel)
+    f0s = np.stack([a * root @ np.asarray(g_unit) for a in alphas])
+    c0s = [initial_eigenvalues(p, lam[:d]) for p in kernel_mode_coordinates(f0s, kernel, u[:, :d])]
+    lr = check_positive_float("lr_scale", lr_scale) / lam[0]
+    step_lr = lr if check_bool("gd_prediction", gd_prediction) else None
+    preds = [step_times(lam[:d], c, step_lr) for c in c0s]
+    steps = int(max(1.2 * p[-1] for p in preds) / lr + 1 / (lam[d - 1] * lr))
+    runs = kernel_descent_batch(f0s, kernel, lr, steps)
+    return KernelStaircase(alphas=list(alphas), lam=lam, lr=lr, runs=runs,
+                           comparisons=[compare(r.t, r.eigenvalues, r.loss, lam[:d], c, step_lr)
+                                        for r, c in zip(runs, c0s, strict=True)])
+
+
+@dataclass(frozen=True)
+class NetworkSweep:
+    """Finite networks against their kernel model (the centred NNGP kernel, from each network's own start) and the
+    closed form, over ``widths`` (means over ``repeats`` initialisations), and the widest network's staircase."""
+    widths: list
+    lam: np.ndarray
+    lr: float
+    steps: int
+    overlaps_model: np.ndarray
+    overlaps_closed_form: np.ndarray
+    overlap_slope: float
+    kernel_model_overlap: float
+    network: Comparison
+    kernel_model: Comparison
+
+
+def network_sweep(key: jax.Array, x_stacked, widths: Sequence[int], d: int, kernel, readout_scale: float,
+                  lr_scale: float, repeats: int = 2) -> NetworkSweep:
+    r"""Train two-layer networks (Barlow Twins, batch-centred, read-out :math:`W_0 = s\mathcal N(0,1)`) at every
+    width and compare each with the kernel model run from its own initial outputs.
+
+    Args:
+        key: the PRNG key; the network of width :math:`M`, repeat :math:`r` uses ``fold_in(fold_in(key, M), r)``.
+        x_stacked: the stacked views, ``(N, m)``.
+        widths: the widths :math:`M`, increasing.
+        d: the embedding dimension.
+        kernel: the kernel of the kernel model (the centred NNGP kernel of the views).
+        readout_scale: :math:`s`.
+        lr_scale: :math:`\eta\lambda_1` (predictions iterate the exact gradient-descent map at this step).
+        repeats: initialisations per width.
+
+    Returns:
+        A :class:`NetworkSweep`; runs last 1.3 times the expected last step plus :math:`1/\lambda_d`.
+    """
+    lam, u = spectra.kernel_modes(kernel, d + 1)
+    f_star = spectra.closed_form_outputs(kernel, d)
+    lr = check_positive_float("lr_scale", lr_scale) / lam[0]
+    c0_expected = expected_initial_eigenvalues(lam[:d], d, readout_scale)
+    steps = int((1.3 * step_times(lam[:d], c0_expected, lr=lr)[-1] + 1 / lam[d - 1]) / lr)
+    keys = [(w, r) for w in widths for r in range(check_positive_int("repeats", repeats))]
+    nets = {(w, r): train_network(jax.random.fold_in(jax.random.fold_in(key, w), r), x_stacked, w, d,
+                                  "barlow_twins", readout_scale, lr, steps) for w, r in keys}
+    kernel_runs = kernel_descent_batch(np.stack([nets[k].outputs0 for k in keys]), kernel, lr, steps)
+    models_ = dict(zip(keys, kernel_runs, strict=True))
+
+    def mean_overlap(reference):
+        return np.array([np.mean([linalg.subspace_overlap(nets[(w, r)].outputs, reference(w, r))
+                                  for r in range(repeats)]) for w in widths])
+    overlaps_model = mean_overlap(lambda w, r: models_[(w, r)].final)
+    wide, km = nets[(widths[-1], 0)], models_[(widths[-1], 0)]
+    c0 = initial_eigenvalues(kernel_mode_coordinates(wide.outputs0, kernel, u[:, :d]), lam[:d])
+    return NetworkSweep(
+        widths=list(widths), lam=lam, lr=lr, steps=steps, overlaps_model=overlaps_model,
+        overlaps_closed_form=mean_overlap(lambda w, r: f_star),
+        overlap_slope=fitting.loglog_slope(widths, 1 - overlaps_model)[0],
+        kernel_model_overlap=float(np.mean([linalg.subspace_overlap(m.final, f_star) for m in models_.values()])),
+        network=compare(wide.t, wide.cross_eigenvalues, wide.loss, lam[:d], c0, lr),
+        kernel_model=compare(km.t, km.eigenvalues, km.loss, lam[:d], c0, lr))
+
+
+@dataclass(frozen=True)
+class ClosedFormGap:
+    r"""Distance of trained end points from the closed form, one entry per run: the learned kernel's relative
+    difference :math:`\lVert FF^\top - F^\star F^{\star\top}\rVert_F/\lVert F^\star F^{\star\top}\rVert_F`
+    and the subspace overlap of the column spaces."""
+    kernel_difference: np.ndarray
+    overlap: np.ndarray
+
+
+def closed_form_gap(finals: Sequence[np.ndarray], reference) -> ClosedFormGap:
+    """:class:`ClosedFormGap` of each final representation (``(N, d)``; for the linear model :math:`W^\\top`) from
+    ``reference`` (the closed form, same shape)."""
+    ref = as_finite_array("reference", reference, ndim=2)
+    return ClosedFormGap(
+        kernel_difference=np.array([linalg.relative_frobenius_error(f @ f.T, ref @ ref.T) for f in finals]),
+        overlap=np.array([linalg.subspace_overlap(f, ref) for f in finals]))
+
+
+@dataclass(frozen=True)
+class ClosedFormLimit:
+    """Linear runs from :math:`W_0 = \\alpha G` against the closed form :math:`W^\\star`: the ratio
+    :math:`\\gamma_{d+1}/\\gamma_d`, the gaps per ``alpha``, the final losses, and the fitted exponent of the kernel
+    difference over the four smallest ``alpha`` (predicted: ``1 - ratio``)."""
+    alphas: np.ndarray
+    ratio: float
+    gap: ClosedFormGap
+    final_loss: np.ndarray
+    slope: float
+
+
+def closed_form_limit(gamma, direction, d: int, alphas: Sequence[float], lr_scale: float) -> ClosedFormLimit:
+    r"""Train :math:`f = Wx` to convergence from :math:`W_0 = \alpha G` for every ``alpha`` (one batch, only the end
+    recorded) and measure the distance from :math:`W^\star = \Gamma_d^{-1/2}V_d^\top`.
+
+    Args:
+        gamma: :math:`\Gamma`, ``(m, m)``.
+        direction: :math:`G`, ``(d, m)``.
+        d: the embedding dimension.
+        alphas: the initialisation scales, decreasing (at least four).
+        lr_scale: :math:`\eta\gamma_1`.
+
+    Returns:
+        A :class:`ClosedFormLimit`; runs last 1.5 times the last predicted step at the smallest ``alpha`` plus
+        :math:`2/\gamma_d`.
+    """
+    a = _positive_vector("alphas", alphas)
+    values, vectors = spectra.top_modes(gamma, d + 1)
+    c0_last = _linear_starts(a[-1:], direction, values[:d], vectors[:, :d])[0]
+    lr = check_positive_float("lr_scale", lr_scale) / values[0]
+    steps = int((1.5 * step_times(values[:d], c0_last)[-1] + 2 / values[d - 1]) / lr)
+    runs = linear_descent_batch(np.stack([ai * np.asarray(direction) for ai in a]), gamma, lr, steps,
+                                record_every=steps)
+    gap = closed_form_gap([r.final.T for r in runs], spectra.closed_form_linear(gamma, d).T)
+    return ClosedFormLimit(alphas=a, ratio=float(values[d] / values[d - 1]), gap=gap,
+                           final_loss=np.array([r.loss[-1] for r in runs]),
+                           slope=fitting.loglog_slope(a[-4:], gap.kernel_difference[-4:])[0])
 
 
 # ------------------------------------------------------------------------------------------ live control
@@ -651,40 +884,19 @@ def geometric_spectrum(d: int, ratio: float, extra: int = 1) -> np.ndarray:
     return ratio ** np.arange(d + extra)
 
 
-def closed_form_staircase(log10_alpha: float, d: int, ratio: float, n_points: int = 200) -> go.Figure:
-    r"""The live figure: loss and eigenvalues from the aligned-initialisation closed form for the spectrum
-    :math:`\gamma_j = r^{j-1}` and :math:`c_j(0) = d\alpha^2\gamma_j`. No simulation: cheap enough for a slider."""
+def closed_form_curves(log10_alpha: float, d: int, ratio: float, n_points: int = 200) -> dict[str, np.ndarray]:
+    r"""Loss and eigenvalues from the aligned-start closed form for the spectrum :math:`\gamma_j = r^{j-1}` and
+    :math:`c_j(0) = d\alpha^2\gamma_j`, as the keyword arguments of :func:`kernel_ssl.figures.staircase_figure`
+    (``predicted_t, predicted_loss, predicted_eigenvalues, predicted_times``). No simulation: cheap enough for a
+    slider."""
     if isinstance(log10_alpha, bool) or not isinstance(log10_alpha, (int, float, np.integer, np.floating)):
         raise TypeError(f"log10_alpha must be a real number, got {type(log10_alpha).__name__}")
     gammas = geometric_spectrum(d, ratio, extra=0)
     if not np.isfinite(log10_alpha) or d * 10.0 ** (2 * log10_alpha) >= 0.5:
         raise ValueError(f"log10_alpha must be finite with d * alpha^2 < 1/2 (a small initialisation), got "
                          f"{log10_alpha} for d = {d}")
-    alpha = 10.0 ** float(log10_alpha)
-    c0 = expected_initial_eigenvalues(gammas, d, alpha)
+    c0 = expected_initial_eigenvalues(gammas, d, 10.0 ** float(log10_alpha))
     times = step_times(gammas, c0)
-    t = np.geomspace(times[0] / 5, times[-1] * 1.5, n_points)
+    t = np.geomspace(times[0] / 5, times[-1] * 1.5, check_positive_int("n_points", n_points, minimum=2))
     eigs = logistic_eigenvalues(t, gammas, c0)
-    return staircase_figure(None, None, None, t, staircase_loss(eigs), eigs, times,
-                            title=f"Closed form: α = 1e{log10_alpha:g}, d = {d}, γ_(j+1)/γ_j = {ratio:g}",
-                            height=480)
-
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], fmt: str = ".3g") -> str:
-    """A Markdown table (for ``IPython.display.Markdown``): numbers formatted with ``fmt``, other cells as text."""
-    if not headers:
-        raise ValueError("headers must name at least one column")
-    for i, row in enumerate(rows):
-        if len(row) != len(headers):
-            raise ValueError(f"rows[{i}] must have {len(headers)} cells (one per header), got {len(row)}")
-
-    def cell(v):
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            return str(int(v))
-        if isinstance(v, (float, np.floating)):
-            return format(float(v), fmt)
-        return str(v)
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return dict(predicted_t=t, predicted_loss=staircase_loss(eigs), predicted_eigenvalues=eigs, predicted_times=times)

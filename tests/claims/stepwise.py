@@ -26,7 +26,8 @@ def check(g):
     for name in ("gamma_check_error", "gradient_check_error", "kernel_linear_spectrum_error",
                  "kernel_linear_closed_form_error", "aligned_max_error_gd"):
         assert g[name] <= 1e-8, (name, g[name])
-    assert g["aligned_max_error_fine"] <= g["aligned_max_error"] / 2, (g["aligned_max_error"], g["aligned_max_error_fine"])
+    assert g["aligned_max_error_fine"] <= g["aligned_max_error"] / 2, (g["aligned_max_error"],
+                                                                       g["aligned_max_error_fine"])
     # step times and their dependence on the initialisation scale
     assert g["step_times_max_rel_error"] <= 0.15, g["step_times_max_rel_error"]
     assert g["alpha_slope_rel_error"] <= 0.15, g["alpha_slope_rel_error"]
@@ -35,7 +36,7 @@ def check(g):
     d = g["synthetic_dim"]
     plateaus = g["loss_plateaus"]
     assert len(plateaus) == d + 1, plateaus
-    for level, value in zip(range(d, -1, -1), plateaus):
+    for level, value in zip(range(d, -1, -1), plateaus, strict=True):
         assert abs(value - level) <= 0.05, plateaus
     assert g["final_eigs_max_dev"] <= 0.02, g["final_eigs_max_dev"]
     # infinite width: one resolved step per embedding dimension
