@@ -4,8 +4,9 @@ the width reduction against the network, and bad input.
 
 Tolerances: algebraic identities hold to float64 round-off (1e-10 relative, with condition numbers below 1e4);
 solve_ivp at rtol 1e-10 is accurate to ~1e-8 on the projector; explicit Euler steps with a retraction are
-first-order accurate, so their error is O(dt) and halves with dt (checked as a ratio in [1.8, 2.2], the
-first-order constant plus the O(dt^2) remainder at the step sizes used).
+first-order accurate, so their error is O(lr) and halves with lr (checked as a ratio in [1.8, 2.2], the
+first-order constant plus the O(lr^2) remainder at the step sizes used). Subspace distances are
+linalg.projector_distance, ||P - Q||_F / sqrt(2d): the bounds on it are those on ||P - Q||_F divided by sqrt(2d).
 """
 import jax
 import jax.numpy as jnp
@@ -14,9 +15,10 @@ import pytest
 import scipy.linalg
 from scipy.integrate import solve_ivp
 
+from kernel_ssl import figures, kernels, linalg, losses, models, precision
 from kernel_ssl import grassmann as gr
 
-jax.config.update("jax_enable_x64", True)  # orthonormality and reductions to 1e-12 need float64
+precision.enable_float64()  # orthonormality and reductions to 1e-12 need float64
 
 
 def _pairs(n=6, m=5, seed=0):
@@ -27,10 +29,15 @@ def _pairs(n=6, m=5, seed=0):
 
 def _problem(m=6, d=2, seed=0, spectrum=None):
     key = jax.random.PRNGKey(seed)
-    lam = np.array(spectrum if spectrum is not None else np.linspace(1.0, -1.0, m))
-    s = gr.spectrum_matrix(key, lam)
-    w0 = gr.random_orthonormal(jax.random.fold_in(key, 1), d, len(lam))
+    mu = np.array(spectrum if spectrum is not None else np.linspace(1.0, -1.0, m))
+    s = gr.spectrum_matrix(key, mu)
+    w0 = gr.random_orthonormal(jax.random.fold_in(key, 1), d, len(mu))
     return s, w0
+
+
+def _distance(a, b):
+    """The book's subspace distance between the row spaces of two (stacks of) bases."""
+    return linalg.projector_distance(gr.row_projector(a), gr.row_projector(b))
 
 
 # ------------------------------------------------------------------------------------------ trace form
@@ -45,24 +52,27 @@ def test_trace_form_equals_loss_definition(loss):
     pos = sum(np.sum((za[i] - zb[i]) ** 2) for i in range(n)) / n
     neg = sum(np.sum((za[i] - zb[j]) ** 2) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
     expected = pos if loss == "non_contrastive" else pos - neg
-    assert float(gr.squared_distance_loss(jnp.asarray(za), jnp.asarray(zb), loss)) == pytest.approx(expected, rel=1e-12)
-    assert gr.trace_loss(w, s) == pytest.approx(expected, rel=1e-10)
+    pair_loss = losses.get_ssl_loss(f"squared_distance_{loss}")
+    assert float(pair_loss(jnp.asarray(za), jnp.asarray(zb))) == pytest.approx(expected, rel=1e-12)
+    assert float(gr.trace_loss(jnp.asarray(w), jnp.asarray(s))) == pytest.approx(expected, rel=1e-10)
+    assert gr.trace_form_error(x, xp, w) <= 1e-10
 
 
 def test_pair_weights_structure():
-    m_nc = gr.pair_weights(5, "non_contrastive")
-    m_c = gr.pair_weights(5, "contrastive")
-    np.testing.assert_allclose(m_c, m_c.T)
-    # every row of M_+ and M_- sums to 0 (differences of views): constant shifts of all views cost nothing
-    np.testing.assert_allclose(m_nc.sum(axis=1), 0, atol=1e-15)
-    np.testing.assert_allclose(m_c.sum(axis=1), 0, atol=1e-15)
-    assert np.linalg.eigvalsh(m_nc).max() <= 1e-15  # -M_+ is negative semi-definite
+    omega_nc = gr.pair_weights(5, "non_contrastive")
+    omega_c = gr.pair_weights(5, "contrastive")
+    np.testing.assert_allclose(omega_c, omega_c.T)
+    # every row of Omega_+ and Omega_- sums to 0 (differences of views): constant shifts of all views cost nothing
+    np.testing.assert_allclose(omega_nc.sum(axis=1), 0, atol=1e-15)
+    np.testing.assert_allclose(omega_c.sum(axis=1), 0, atol=1e-15)
+    assert np.linalg.eigvalsh(omega_nc).max() <= 1e-15  # -Omega_+ is negative semi-definite
+    assert np.linalg.matrix_rank(omega_nc) == 5          # Omega_+ has rank n
 
 
 def test_gradient_is_minus_two_w_s():
     s, _ = _problem()
     w = np.random.default_rng(2).standard_normal((2, 6))
-    g = jax.grad(lambda v: -jnp.trace(v @ jnp.asarray(s) @ v.T))(jnp.asarray(w))
+    g = jax.grad(gr.trace_loss)(jnp.asarray(w), jnp.asarray(s))
     np.testing.assert_allclose(np.asarray(g), -2 * w @ s, atol=1e-12)
 
 
@@ -72,7 +82,7 @@ def test_unconstrained_closed_form_is_the_matrix_exponential():
     w0 = np.random.default_rng(3).standard_normal((3, 6))
     times = np.array([0.0, 0.3, 1.7])
     got = gr.unconstrained_closed_form(w0, s, times)
-    for t, g in zip(times, got):
+    for t, g in zip(times, got, strict=True):
         ref = w0 @ scipy.linalg.expm(2 * s * t)
         np.testing.assert_allclose(g, ref / np.linalg.norm(ref), atol=1e-12)
 
@@ -81,18 +91,28 @@ def test_unconstrained_descent_is_first_order_and_collapses():
     s, _ = _problem()
     w0 = np.random.default_rng(3).standard_normal((3, 6))
     errors = []
-    for dt in (2e-3, 1e-3):
-        steps = int(round(4.0 / dt))
-        path = gr.unconstrained_descent(w0, s, dt, steps, steps // 4)
-        ref = gr.unconstrained_closed_form(w0, s, np.linspace(0, 4.0, 5))
-        errors.append(np.abs(gr.normalised_singular_values(path) - gr.normalised_singular_values(ref)).max())
+    for lr in (2e-3, 1e-3):
+        steps = int(round(4.0 / lr))
+        run = gr.unconstrained_descent(w0, s, lr, steps, steps // 4)
+        np.testing.assert_allclose(run.t, np.linspace(0, 4.0, 5), atol=1e-12)   # t = lr x step
+        ref = gr.unconstrained_closed_form(w0, s, run.t)
+        errors.append(np.abs(gr.normalised_singular_values(run.records) - gr.normalised_singular_values(ref)).max())
     assert 1.8 <= errors[0] / errors[1] <= 2.2
-    # theorem: sigma_2 / sigma_1 <= ||W0||_2 / ||W0 v1|| * exp(-2 (lambda_1 - lambda_2) t)
-    lam, vec = gr.eigh_descending(s)
+    # theorem: sigma_2 / sigma_1 <= ||W0||_2 / ||W0 q1|| * exp(-2 (mu_1 - mu_2) t)
+    mu, vec = linalg.descending_eigh(s)
     t = np.linspace(0, 10, 21)
     ratio = gr.normalised_singular_values(gr.unconstrained_closed_form(w0, s, t))[:, 1]
-    bound = np.linalg.norm(w0, 2) / np.linalg.norm(w0 @ vec[:, 0]) * np.exp(-2 * (lam[0] - lam[1]) * t)
+    bound = np.linalg.norm(w0, 2) / np.linalg.norm(w0 @ vec[:, 0]) * np.exp(-2 * (mu[0] - mu[1]) * t)
     assert np.all(ratio <= bound * (1 + 1e-10))
+
+
+def test_collapse_experiment_reaches_its_target():
+    s, _ = _problem()
+    w0 = np.random.default_rng(3).standard_normal((3, 6))
+    run = gr.collapse_experiment(w0, s, 1e-3, target=1e-2, record_time=0.1)
+    assert run.bound[-1] <= 1e-2 and run.bound[-1] >= 1e-2 * np.exp(-gr.predicted_rate(s, 1) * 0.1)
+    assert run.ratios[-1, 1] <= 1.05 * run.bound[-1]
+    np.testing.assert_allclose(run.ratios, run.ratios_theory, atol=1e-2)
 
 
 # ------------------------------------------------------------------------------------- Oja's closed form
@@ -100,11 +120,11 @@ def test_closed_form_matches_the_literal_formula():
     s, w0 = _problem()
     times = np.array([0.0, 0.2, 0.9])
     bases = gr.oja_closed_form(w0, s, times)
-    for t, b in zip(times, bases):
+    for t, b in zip(times, bases, strict=True):
         a = w0 @ scipy.linalg.expm(2 * s * t)
         literal = np.real(scipy.linalg.inv(scipy.linalg.sqrtm(w0 @ scipy.linalg.expm(4 * s * t) @ w0.T))) @ a
         np.testing.assert_allclose(literal @ literal.T, np.eye(2), atol=1e-10)
-        np.testing.assert_allclose(gr.projector(b), literal.T @ literal, atol=1e-10)
+        np.testing.assert_allclose(gr.row_projector(b), literal.T @ literal, atol=1e-10)
 
 
 def test_closed_form_solves_oja_flow():
@@ -119,10 +139,9 @@ def test_closed_form_solves_oja_flow():
     sol = solve_ivp(rhs, (0, times[-1]), w0.ravel(), t_eval=times, rtol=1e-11, atol=1e-12, method="DOP853")
     ws = sol.y.T.reshape(-1, d, m)
     np.testing.assert_allclose(gr.orthonormality_error(ws), 0, atol=1e-8)  # the flow keeps W W^T = I
-    err = gr.projector_distance(gr.projector(ws), gr.projector(gr.oja_closed_form(w0, s, times)))
-    assert err.max() <= 1e-8
-    # the flow's own basis rotates inside the subspace: W itself differs from the symmetric closed form
     literal = gr.oja_closed_form(w0, s, times)
+    assert _distance(ws, literal).max() <= 1e-8 / np.sqrt(2 * d)
+    # the flow's own basis rotates inside the subspace: W itself differs from the symmetric closed form
     assert np.abs(ws[-1] - literal[-1]).max() > 1e-3
 
 
@@ -130,9 +149,9 @@ def test_tangents_against_scipy_subspace_angles():
     s, w0 = _problem(m=7, d=3)
     times = np.linspace(0, 3, 7)
     tan = gr.closed_form_tangents(w0, s, times)
-    angles = gr.principal_angles(gr.oja_closed_form(w0, s, times), gr.top_eigenspace(s, 3))
-    ref = np.stack([scipy.linalg.subspace_angles(b.T, gr.top_eigenspace(s, 3).T)
-                    for b in gr.oja_closed_form(w0, s, times)])
+    bases, top = gr.oja_closed_form(w0, s, times), gr.top_eigenspace(s, 3)
+    angles = linalg.principal_angles(np.swapaxes(bases, 1, 2), top.T)
+    ref = np.stack([scipy.linalg.subspace_angles(b.T, top.T) for b in bases])
     np.testing.assert_allclose(angles, ref, atol=1e-12)
     np.testing.assert_allclose(np.arctan(tan), angles, atol=1e-10)
 
@@ -158,54 +177,68 @@ def test_closed_form_for_more_than_half_the_dimension():
 def test_grassmann_descent_is_first_order_and_stays_orthonormal():
     s, w0 = _problem()
     errors = []
-    for dt in (2e-3, 1e-3):
-        steps = int(round(3.0 / dt))
-        ws = gr.grassmann_descent(w0, s, dt, steps, steps // 6)
-        assert gr.orthonormality_error(ws).max() <= 1e-12
-        ref = gr.oja_closed_form(w0, s, np.linspace(0, 3.0, 7))
-        errors.append(gr.projector_distance(gr.projector(ws), gr.projector(ref)).max())
+    for lr in (2e-3, 1e-3):
+        steps = int(round(3.0 / lr))
+        run = gr.grassmann_descent(w0, s, lr, steps, steps // 6)
+        assert gr.orthonormality_error(run.records).max() <= 1e-12
+        errors.append(_distance(run.records, gr.oja_closed_form(w0, s, run.t)).max())
     assert 1.8 <= errors[0] / errors[1] <= 2.2
+
+
+def test_grassmann_experiment_matches_the_closed_form():
+    s, w0 = _problem()
+    run = gr.grassmann_experiment(w0, s, 2e-3, 3.0, record_time=0.5)
+    assert run.t[-1] == pytest.approx(3.0) and run.t.shape == (7,)
+    assert 1.8 <= run.step_halving_ratio <= 2.2
+    assert run.orthonormality_error <= 1e-12
+    assert run.max_projector_error == pytest.approx(
+        _distance(gr.grassmann_descent(w0, s, 2e-3, 1500, 250).records, gr.oja_closed_form(w0, s, run.t)).max(),
+        rel=1e-10)
+    np.testing.assert_allclose(run.tan_measured, run.tan_theory, rtol=0.05)
+    assert run.rate == pytest.approx(gr.predicted_rate(s, 2))
 
 
 def test_retractions_span_the_same_subspace():
     s, w0 = _problem()
-    a = gr.grassmann_descent(w0, s, 0.01, 200, 50, retraction="qr")
-    b = gr.grassmann_descent(w0, s, 0.01, 200, 50, retraction="polar")
-    assert gr.projector_distance(gr.projector(a), gr.projector(b)).max() <= 1e-12
-    np.testing.assert_allclose(gr.projector(gr.retract(a[-1] + 0.1, "qr")),
-                               gr.projector(gr.retract(a[-1] + 0.1, "polar")), atol=1e-12)
+    a = gr.grassmann_descent(w0, s, 0.01, 200, 50, retraction="qr").records
+    b = gr.grassmann_descent(w0, s, 0.01, 200, 50, retraction="polar").records
+    assert _distance(a, b).max() <= 1e-12 / np.sqrt(2 * 2)
+    np.testing.assert_allclose(gr.row_projector(gr.retract(a[-1] + 0.1, "qr")),
+                               gr.row_projector(gr.retract(a[-1] + 0.1, "polar")), atol=1e-12)
 
 
 def test_riemannian_descent_with_autodiff_equals_oja_steps():
     s, w0 = _problem()
-    a = gr.riemannian_descent(lambda w: -jnp.trace(w @ jnp.asarray(s) @ w.T), w0, 0.01, 100, 25)
+    a = gr.riemannian_descent(gr.trace_loss, w0, 0.01, 100, args=(jnp.asarray(s),), record_every=25)
     b = gr.grassmann_descent(w0, s, 0.01, 100, 25)
-    np.testing.assert_allclose(gr.projector(a), gr.projector(b), atol=1e-12)
+    np.testing.assert_allclose(a.t, b.t)
+    np.testing.assert_allclose(gr.row_projector(a.records), gr.row_projector(b.records), atol=1e-12)
 
 
-def test_principal_angles_single_and_stack():
-    s, w0 = _problem()
-    top = gr.top_eigenspace(s, 2)
-    assert gr.principal_angles(top, top) == pytest.approx(np.zeros(2), abs=1e-7)
-    assert gr.principal_angles(np.stack([w0, top]), top).shape == (2, 2)
+def test_rate_experiment_measures_twice_the_gap():
+    out = gr.rate_experiment(jax.random.PRNGKey(0), [0.3, 0.4], 2e-3, decay=8.0, record_time=0.05)
+    np.testing.assert_allclose(out.predicted, 2 * out.gaps, rtol=1e-10)
+    assert out.rel_error <= 0.05
 
 
 # ------------------------------------------------------------------------------- wide two-layer model
-def test_relu_nngp_matches_neural_tangents_and_features():
-    from kernel_ssl import kernels
+def _features(key, x, width):
+    return np.asarray(models.random_features(x, models.random_first_layer(key, width, x.shape[1])))
 
+
+def test_the_random_features_approach_the_relu_nngp():
+    # the limit kernel of the chapter's sweeps (checked against neural_tangents in test_kernels)
     x = np.random.default_rng(4).standard_normal((5, 7))
-    ref = np.asarray(kernels.analytic_ntk(jnp.asarray(x), jnp.asarray(x), "relu", get="nngp"))
-    np.testing.assert_allclose(gr.relu_nngp(x, x), ref, rtol=1e-8, atol=1e-10)
-    phi = np.asarray(gr.relu_features(jax.random.PRNGKey(0), x, 2 ** 16))
-    # Monte Carlo over 2^16 units: relative error about 2 / sqrt(h) ~ 0.008; 0.05 is six standard errors
+    ref = np.asarray(kernels.closed_form_nngp(x, x, "relu", 0.0))
+    phi = _features(jax.random.PRNGKey(0), x, 2 ** 16)
+    # Monte Carlo over 2^16 units: relative error about 2 / sqrt(M) ~ 0.008; 0.05 is six standard errors
     assert np.linalg.norm(phi @ phi.T - ref) / np.linalg.norm(ref) <= 0.05
 
 
 def _wide_problem(n=4, width=40, d=2, seed=0):
     x, xp = _pairs(n, 5, seed)
     xs = np.concatenate([x, xp])
-    phi = np.asarray(gr.relu_features(jax.random.PRNGKey(seed), xs, width))
+    phi = _features(jax.random.PRNGKey(seed), xs, width)
     y0 = gr.random_orthonormal(jax.random.PRNGKey(seed + 1), d, 2 * n)
     return xs, phi, y0
 
@@ -217,13 +250,13 @@ def test_reduction_is_exact_for_the_network(loss):
     k = phi @ phi.T
     w0 = gr.span_initialisation(phi, y0)
     np.testing.assert_allclose(w0 @ w0.T, np.eye(2), atol=1e-12)
-    # S_h = Phi^T M Phi in parameter space and S~ = K^1/2 M K^1/2 share their nonzero spectrum
-    s_h = phi.T @ gr.pair_weights(n, loss) @ phi
+    # S_M = Phi^T Omega Phi in parameter space and S~ = K^1/2 Omega K^1/2 share their nonzero spectrum
+    s_m = phi.T @ gr.pair_weights(n, loss) @ phi
     s_red = gr.reduced_matrix(k, n, loss)
-    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(s_h))[[0, -1]], np.sort(np.linalg.eigvalsh(s_red))[[0, -1]],
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(s_m))[[0, -1]], np.sort(np.linalg.eigvalsh(s_red))[[0, -1]],
                                atol=1e-12)
-    ws = gr.riemannian_descent(gr.readout_loss(phi, n, loss), w0, 0.05, 60, 20)
-    ys = gr.grassmann_descent(y0, s_red, 0.05, 60, 20)
+    ws = gr.riemannian_descent(gr.readout_loss(loss), w0, 0.05, 60, args=(jnp.asarray(phi),), record_every=20).records
+    ys = gr.grassmann_descent(y0, s_red, 0.05, 60, 20).records
     g_net, g_red = gr.network_gram(phi, ws), gr.reduced_gram(k, ys)
     assert np.abs(g_net - g_red).max() <= 1e-10 * np.abs(g_red).max()
     theta = gr.constrained_tangent_kernel(phi, ws[-1])
@@ -235,13 +268,16 @@ def test_reduction_is_exact_for_the_network(loss):
 
 def test_width_sweeps_shapes_and_limits():
     xs, _, y0 = _wide_problem()
-    out = gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [16, 64], y0, np.linspace(0, 1, 5),
-                                   "contrastive", repeats=2)
-    assert out["trajectory_gap"].shape == (2, 2) and out["limit"].shape == (5, 8, 8)
-    assert np.all(out["kernel_error"] > 0)
-    train = gr.constrained_training_sweep(jax.random.PRNGKey(0), xs, [16, 32], y0, "contrastive", 0.1, 20, 10,
-                                          out["time_unit"])
-    assert np.all(train["readout_ntk_change"] == 0) and np.all(train["reduction_error"] <= 1e-9)
+    out = gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [16, 64], y0, "contrastive", repeats=2, n_times=5)
+    assert out.trajectory_gap.shape == (2, 2) and out.times.shape == (5,) and out.k_inf.shape == (8, 8)
+    assert np.all(out.kernel_error > 0) and np.all(out.trajectory_gap > 0)
+    assert out.horizon == pytest.approx(10 / (2 * out.eigengap))
+    train = gr.constrained_training_sweep(jax.random.PRNGKey(0), xs, [16, 32], y0, "contrastive", 0.1, 20,
+                                          out.time_unit, n_records=2)
+    assert np.all(train.reduction_error <= 1e-9)
+    assert np.all(train.readout_ntk_change == 0.0)   # the read-out's own tangent kernel is K (x) I_d throughout
+    np.testing.assert_allclose(out.k_inf, np.asarray(kernels.closed_form_nngp(xs, xs)), rtol=1e-12)
+    assert np.all(train.kernel_change > 0) and train.change_limit > 0
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -259,7 +295,7 @@ def test_bad_input_raises_with_the_argument_name():
     with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
         gr.oja_closed_form(w0 + 0.01, s, [0.0])
     with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
-        gr.riemannian_descent(lambda w: jnp.sum(w), w0 * 1.1, 0.01, 10)
+        gr.riemannian_descent(gr.trace_loss, w0 * 1.1, 0.01, 10, args=(jnp.asarray(s),))
     with pytest.raises(ValueError, match="w0 must have 6 columns"):
         gr.grassmann_descent(np.eye(2, 5), s, 0.01, 10)
     with pytest.raises(ValueError, match="d must be at least 1 and at most 5"):
@@ -272,14 +308,16 @@ def test_bad_input_raises_with_the_argument_name():
         gr.top_eigenspace(s, 2.0)
     with pytest.raises(ValueError, match="no eigengap"):
         gr.predicted_rate(np.diag([1.0, 0.5, 0.5, 0.0]), 2)
-    with pytest.raises(ValueError, match="dt must be a finite number > 0"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
         gr.grassmann_descent(w0, s, 0.0, 10)
-    with pytest.raises(ValueError, match="multiple of record_every"):
+    with pytest.raises(ValueError, match="must be a multiple of every"):
         gr.grassmann_descent(w0, s, 0.01, 10, 3)
     with pytest.raises(ValueError, match="retraction must be one of"):
         gr.grassmann_descent(w0, s, 0.01, 10, retraction="cayley")
     with pytest.raises(ValueError, match="loss must be one of"):
         gr.pair_weights(4, "triplet")
+    with pytest.raises(ValueError, match="loss must be one of"):
+        gr.readout_loss("triplet")
     with pytest.raises(ValueError, match="n_pairs must be at least 2"):
         gr.pair_weights(1, "contrastive")
     with pytest.raises(ValueError, match="times must be non-negative"):
@@ -292,6 +330,12 @@ def test_bad_input_raises_with_the_argument_name():
         gr.fit_rate([0.0, 1.0], [1.0, 0.0])
     with pytest.raises(ValueError, match="x and x_prime must have the same shape"):
         gr.ssl_matrix(np.ones((4, 3)), np.ones((4, 2)), "contrastive")
+    with pytest.raises(ValueError, match="w must be \\(d, m\\) and s \\(m, m\\)"):
+        gr.trace_loss(jnp.ones((2, 6)), jnp.ones((5, 5)))
+    with pytest.raises(ValueError, match="record_time .* must be at least 2 step"):
+        gr.grassmann_experiment(w0, s, 0.01, 1.0, record_time=0.01)
+    with pytest.raises(ValueError, match="gaps must lie in"):
+        gr.rate_experiment(jax.random.PRNGKey(0), [0.5], 0.01)
 
 
 def test_bad_input_wide_model():
@@ -300,14 +344,18 @@ def test_bad_input_wide_model():
         gr.span_initialisation(phi[:, :5], y0)
     with pytest.raises(ValueError, match="y0 must have orthonormal rows"):
         gr.span_initialisation(phi, 2 * y0)
-    with pytest.raises(ValueError, match="k must be positive semi-definite"):
-        gr.psd_sqrt(-np.eye(3))
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        gr.reduced_matrix(np.diag([1.0, 1.0, 1.0, -1.0]), 2, "contrastive")
+    with pytest.raises(ValueError, match="k must be \\(2n, 2n\\)"):
+        gr.reduced_matrix(np.eye(6), 2, "contrastive")
     with pytest.raises(ValueError, match=r"widths\[0\] must be at least 8"):
-        gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [4, 64], y0, [0.0, 1.0], "contrastive")
-    with pytest.raises(ValueError, match="features must have 2 \\* n_pairs"):
-        gr.readout_loss(phi, 3, "contrastive")
-    with pytest.raises(ValueError, match="x1 and x2 must not contain zero inputs"):
-        gr.relu_nngp(np.zeros((2, 3)), np.ones((2, 3)))
+        gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [4, 64], y0, "contrastive")
+    with pytest.raises(ValueError, match="x_stacked must hold 2n stacked views"):
+        gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs[:7], [16, 64], y0, "contrastive")
+    with pytest.raises(ValueError, match="y0 must have 8 columns"):
+        gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [16, 64], np.eye(2, 6), "contrastive")
+    with pytest.raises(TypeError, match="key must be a JAX PRNG key"):
+        gr.constrained_training_sweep(0, xs, [16, 32], y0, "contrastive", 0.1, 20, 1.0)
 
 
 def test_batch_descent_equals_single_runs():
@@ -315,34 +363,43 @@ def test_batch_descent_equals_single_runs():
     ss = np.stack([p[0] for p in problems])
     ws = np.stack([p[1] for p in problems])
     batch = gr.grassmann_descent_batch(ws, ss, 0.01, 100, 50)
+    assert batch.records.shape == (3, 3, 2, 6)
     for i in range(3):
-        np.testing.assert_allclose(batch[i], gr.grassmann_descent(ws[i], ss[i], 0.01, 100, 50), atol=1e-13)
+        np.testing.assert_allclose(batch.records[i], gr.grassmann_descent(ws[i], ss[i], 0.01, 100, 50).records,
+                                   atol=1e-13)
     with pytest.raises(ValueError, match="same number of problems"):
         gr.grassmann_descent_batch(ws, ss[:2], 0.01, 10)
     with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
         gr.grassmann_descent_batch(2 * ws, ss, 0.01, 10)
 
 
-def test_first_layer_prefixes_are_narrower_layers():
-    v = gr.first_layer(jax.random.PRNGKey(0), 64, 5)
-    x = np.random.default_rng(0).standard_normal((4, 5))
-    wide = np.asarray(gr.layer_features(x, v))
-    narrow = np.asarray(gr.layer_features(x, v[:16]))
-    np.testing.assert_allclose(narrow, wide[:, :16] * np.sqrt(64 / 16), atol=1e-14)  # same units, 1/sqrt(h) scale
-    with pytest.raises(ValueError, match="v must have 5 columns"):
-        gr.layer_features(x, v[:, :3])
+def test_descents_need_float64():
+    s, w0 = _problem()
+    jax.config.update("jax_enable_x64", False)
+    try:
+        with pytest.raises(RuntimeError, match="grassmann.grassmann_descent needs float64"):
+            gr.grassmann_descent(w0, s, 0.01, 10)
+    finally:
+        precision.enable_float64()
 
 
 def test_figures_and_their_bad_input():
     s3, _ = _problem(m=3, d=2, spectrum=[1.0, 0.4, -0.1])
-    lam, vec = gr.eigh_descending(s3)
+    _, vec = linalg.descending_eigh(s3)
     w3 = gr.retract(np.stack([vec[:, 0] + 0.5 * vec[:, 2], vec[:, 2] - 0.3 * vec[:, 1]]))
     t = np.linspace(0, 2, 5)
-    fig = gr.subspace_figure(t, gr.oja_closed_form(w3, s3, t), vec.T, "test")
+    fig = figures.subspace_figure(t, gr.oja_closed_form(w3, s3, t), vec.T, "test")
     assert len(fig.layout.sliders[0].steps) == 5 and not fig.frames
-    assert fig.data[2].y[0] == pytest.approx(np.degrees(gr.principal_angles(w3, vec.T[:2])[0]))
+    assert fig.data[2].y[0] == pytest.approx(np.degrees(linalg.principal_angles(w3.T, vec[:, :2])[0]))
     with pytest.raises(ValueError, match="bases must be"):
-        gr.subspace_figure(t, np.zeros((5, 3, 3)), vec.T, "test")
-    assert len(gr.rate_figure([0.1, 0.2], [0.2, 0.4], [0.2, 0.4], "r").data) == 2
+        figures.subspace_figure(t, np.zeros((5, 3, 3)), vec.T, "test")
+    assert len(figures.rate_figure([0.1, 0.2], [0.2, 0.4], [0.2, 0.4], "r").data) == 2
     with pytest.raises(ValueError, match="same length"):
-        gr.rate_figure([0.1, 0.2], [0.2], [0.2, 0.4], "r")
+        figures.rate_figure([0.1, 0.2], [0.2], [0.2, 0.4], "r")
+    s, w0 = _problem()
+    run = gr.grassmann_experiment(w0, s, 0.01, 2.0, record_time=0.5)
+    assert len(figures.subspace.angles_figure(run.t, run.tan_measured, run.tan_theory, run.rate,
+                                              run.projector_error).data) == 2 * 2 + 2
+    collapse = gr.collapse_experiment(np.ones((2, 6)) + np.eye(2, 6), s, 0.01, target=0.1)
+    assert len(figures.subspace.collapse_figure(collapse.t, collapse.ratios, collapse.ratios_theory,
+                                                collapse.bound).data) == 3

@@ -1,45 +1,57 @@
 r"""Learning dynamics of squared-distance SSL losses: collapse without constraints, Oja's subspace flow on the
 Grassmannian with the orthogonality constraint :math:`WW^\top = I_d`, and the wide two-layer model with a fixed
-random first layer (chapter *Learning dynamics on the Grassmannian*).
+random first layer (chapter *Learning dynamics on the Grassmannian*). Notation: ``book/notation.md``.
 
-Conventions. ``n`` positive pairs :math:`(x_i, x_i')`, stacked views :math:`\tilde X\in\mathbb R^{2n\times m}`,
-linear model :math:`f(x) = Wx`, :math:`W\in\mathbb R^{d\times m}` (rows: the embedding directions). The losses
+Conventions. ``n`` positive pairs :math:`(x_i, x_i')`, stacked views :math:`\tilde X\in\mathbb R^{N\times m}`
+(:math:`N = 2n`), linear model :math:`f(x) = Wx`, :math:`W\in\mathbb R^{d\times m}` (rows: the embedding directions).
+The losses
 
 .. math:: \mathcal L_{\rm nc} = \frac1n\sum_i\lVert f(x_i)-f(x_i')\rVert^2,\qquad
    \mathcal L_{\rm c} = \mathcal L_{\rm nc} - \frac{1}{n(n-1)}\sum_{i\ne j}\lVert f(x_i)-f(x_j')\rVert^2
 
-both equal :math:`-\operatorname{tr}(WSW^\top)` with :math:`S = \tilde X^\top M\tilde X`, where the pair weights are
-:math:`M_+ = (I-Z)/n` (positives), :math:`M_- = ((n-1)I - B + Z)/(n(n-1))` (cross-view negatives, :math:`B` the
-all-ones off-diagonal blocks), :math:`M_{\rm nc} = -M_+`, :math:`M_{\rm c} = M_- - M_+`.
+both equal :math:`-\operatorname{tr}(WSW^\top)` with :math:`S = \tilde X^\top\Omega\tilde X` (eigenvalues
+:math:`\mu_1\ge\mu_2\ge\dots`), where the pair weights are :math:`\Omega_+ = (I-Z)/n` (positives),
+:math:`\Omega_- = ((n-1)I - J + Z)/(n(n-1))` (cross-view negatives, :math:`J` the all-ones cross-view blocks),
+:math:`\Omega_{\rm nc} = -\Omega_+`, :math:`\Omega_{\rm c} = \Omega_- - \Omega_+`.
 
-Closed forms are NumPy/SciPy in float64; the discrete descents run in JAX (enable float64 first: orthonormality
-to 1e-12 is not reachable in float32).
+A point of the Grassmannian is the **row** space of a ``(d, m)`` matrix here (the chapter's :math:`W`); the
+shared subspace tools of :mod:`kernel_ssl.linalg` take column bases, so they receive :math:`W^\top`.
+
+Closed forms are NumPy in float64. Every descent is a step function run by :func:`kernel_ssl.dynamics.descend`
+with step size ``lr`` :math:`=\eta` (time :math:`t = \eta\times\text{step}`); the descents need float64
+(orthonormality to 1e-12 is not reachable in float32) and say so through :func:`kernel_ssl.precision.require_float64`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
+from dataclasses import dataclass
+from functools import cache
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import plotly.graph_objects as go
-import scipy.linalg
 
-from .figures import PALETTE, THEORY_DASH, base_layout
-from .training import check_schedule
-from .validation import (as_finite_array, check_choice, check_positive_float, check_positive_int,
-                         check_same_shape, check_symmetric)
+from . import data, dynamics, kernels, linalg, losses, models, precision
+from .fitting import linear_fit, loglog_slope
+from .validation import (
+    as_finite_array,
+    check_choice,
+    check_key,
+    check_positive_float,
+    check_positive_int,
+    check_same_shape,
+    check_stacked_views,
+    check_symmetric,
+)
 
 LOSSES = ("contrastive", "non_contrastive")
 RETRACTIONS = ("qr", "polar")
 # A start whose rows are orthonormal up to float64 round-off of a QR/SVD (1e-15) passes; anything visibly
 # off the Stiefel manifold (1e-8 is seven orders of magnitude above round-off) is refused, never projected.
 ORTHONORMAL_TOL = 1e-8
-# Solving with a d x d block of condition number above 1e12 loses more than 12 of float64's 16 digits.
-MAX_CONDITION = 1e12
-# Gram matrices computed in float64: eigenvalues below -PSD_RTOL * largest are not round-off.
-PSD_RTOL = 1e-8
+# the loss of the two views' embeddings behind each choice of pair weights
+_PAIR_LOSSES = {"contrastive": losses.squared_distance_contrastive,
+                "non_contrastive": losses.squared_distance_non_contrastive}
 
 
 # --------------------------------------------------------------------------------------------- checks
@@ -51,7 +63,8 @@ def _check_dim(d, m: int, name: str = "d") -> int:
 
 
 def check_orthonormal_rows(name: str, w, tol: float = ORTHONORMAL_TOL) -> np.ndarray:
-    r"""Check that ``w`` (``(d, m)``, ``d < m``) has orthonormal rows, :math:`\lVert WW^\top - I_d\rVert_F \le` ``tol``."""
+    r"""Check that ``w`` (``(d, m)``, ``d < m``) has orthonormal rows,
+    :math:`\lVert WW^\top - I_d\rVert_F \le` ``tol``."""
     arr = as_finite_array(name, w, ndim=2).astype(np.float64)
     d, m = arr.shape
     _check_dim(d, m, f"{name}.shape[0] (the embedding dimension d)")
@@ -67,7 +80,8 @@ def _check_start_and_matrix(w0, s, orthonormal: bool) -> tuple[np.ndarray, np.nd
     sm = check_symmetric("s", s).astype(np.float64)
     w = check_orthonormal_rows("w0", w0) if orthonormal else as_finite_array("w0", w0, ndim=2).astype(np.float64)
     if w.shape[1] != sm.shape[0]:
-        raise ValueError(f"w0 must have {sm.shape[0]} columns (s is {sm.shape[0]} x {sm.shape[0]}), got shape {w.shape}")
+        raise ValueError(f"w0 must have {sm.shape[0]} columns (s is {sm.shape[0]} x {sm.shape[0]}), "
+                         f"got shape {w.shape}")
     _check_dim(w.shape[0], w.shape[1], "w0.shape[0] (the embedding dimension d)")
     return w, sm
 
@@ -79,206 +93,215 @@ def _check_times(times) -> np.ndarray:
     return t
 
 
+def _columns(w: np.ndarray) -> np.ndarray:
+    # row bases (..., d, m) as the column bases (..., m, d) that linalg takes
+    return np.swapaxes(w, -1, -2)
+
+
 # ------------------------------------------------------------------------------------ losses and trace form
 def pair_weights(n_pairs: int, loss: str) -> np.ndarray:
-    r"""Pair weights :math:`M` (``(2n, 2n)``, symmetric) with :math:`S = \tilde X^\top M\tilde X`.
+    r"""Pair weights :math:`\Omega` (``(N, N)``, symmetric) with :math:`S = \tilde X^\top\Omega\tilde X`.
 
-    :math:`M_+ = (I-Z)/n`, :math:`M_- = ((n-1)I - B + Z)/(n(n-1))`; non-contrastive :math:`-M_+`, contrastive
-    :math:`M_- - M_+`.
+    :math:`\Omega_+ = (I-Z)/n`, :math:`\Omega_- = ((n-1)I - J + Z)/(n(n-1))`; non-contrastive :math:`-\Omega_+`,
+    contrastive :math:`\Omega_- - \Omega_+`.
     """
     n = check_positive_int("n_pairs", n_pairs, minimum=2)
-    check_choice("loss", loss, LOSSES)
-    eye, ones, zero = np.eye(n), np.ones((n, n)), np.zeros((n, n))
-    swap = np.block([[zero, eye], [eye, zero]])
-    cross = np.block([[zero, ones], [ones, zero]])
+    return _pair_weights(n, check_choice("loss", loss, LOSSES))
+
+
+def _pair_weights(n: int, loss: str) -> np.ndarray:
+    swap = np.asarray(data.pair_swap_matrix(n), dtype=np.float64)   # 0/1 entries: exact in any precision
     positives = (np.eye(2 * n) - swap) / n
     if loss == "non_contrastive":
         return -positives
+    cross = np.kron(1.0 - np.eye(2), np.ones((n, n)))                # J
     negatives = ((n - 1) * np.eye(2 * n) - cross + swap) / (n * (n - 1))
     return negatives - positives
 
 
 def ssl_matrix(x, x_prime, loss: str) -> np.ndarray:
-    r""":math:`S = \tilde X^\top M\tilde X` (``(m, m)``) such that the loss of :math:`f=Wx` is :math:`-\operatorname{tr}(WSW^\top)`."""
+    r""":math:`S = \tilde X^\top\Omega\tilde X` (``(m, m)``) such that the loss of :math:`f=Wx` is
+    :math:`-\operatorname{tr}(WSW^\top)`."""
     check_same_shape("x", x, "x_prime", x_prime)
     xa = as_finite_array("x", x, ndim=2).astype(np.float64)
     xb = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
-    stacked = np.concatenate([xa, xb])
-    s = stacked.T @ pair_weights(xa.shape[0], loss) @ stacked
+    n = check_positive_int("the number of pairs (rows of x)", xa.shape[0], minimum=2)
+    return _ssl_matrix(np.concatenate([xa, xb]), _pair_weights(n, check_choice("loss", loss, LOSSES)))
+
+
+def _ssl_matrix(stacked: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    s = stacked.T @ omega @ stacked
     return (s + s.T) / 2
 
 
-def squared_distance_loss(za: jnp.ndarray, zb: jnp.ndarray, loss: str) -> jnp.ndarray:
-    r"""The loss from its definition on the embeddings ``za, zb`` (``(n, d)``; row ``i`` embeds :math:`x_i, x_i'`):
-    :math:`\frac1n\sum_i\lVert z_i-z_i'\rVert^2` (non-contrastive), minus
-    :math:`\frac1{n(n-1)}\sum_{i\ne j}\lVert z_i-z_j'\rVert^2` (contrastive). Traceable (``jit``/``grad``)."""
-    if jnp.ndim(za) != 2 or jnp.shape(za) != jnp.shape(zb):
-        raise ValueError(f"za and zb must be 2-D arrays of the same shape, got {jnp.shape(za)} and {jnp.shape(zb)}")
-    check_choice("loss", loss, LOSSES)
-    n = za.shape[0]
-    if n < 2:
-        raise ValueError(f"za and zb need at least 2 pairs (rows), got {n}")
-    positive = jnp.sum((za - zb) ** 2) / n
-    if loss == "non_contrastive":
-        return positive
-    sq = jnp.sum(za ** 2, axis=1)[:, None] + jnp.sum(zb ** 2, axis=1)[None, :] - 2 * za @ zb.T
-    negative = (jnp.sum(sq) - jnp.sum(jnp.diag(sq))) / (n * (n - 1))
-    return positive - negative
+def trace_loss(w: jnp.ndarray, s: jnp.ndarray) -> jnp.ndarray:
+    r""":math:`-\operatorname{tr}(WSW^\top)` for ``w`` ``(d, m)`` and symmetric ``s`` ``(m, m)``. Traceable (``jit``/
+    ``grad``), so only shapes are checked; a loss for :func:`riemannian_descent` with ``args=(s,)``."""
+    if jnp.ndim(w) != 2 or jnp.shape(s) != (jnp.shape(w)[1],) * 2:
+        raise ValueError(f"w must be (d, m) and s (m, m), got shapes {jnp.shape(w)} and {jnp.shape(s)}")
+    return -jnp.trace(w @ s @ w.T)
 
 
-def trace_loss(w, s) -> float:
-    r""":math:`-\operatorname{tr}(WSW^\top)`."""
-    sm = check_symmetric("s", s)
-    wa = as_finite_array("w", w, ndim=2)
-    if wa.shape[1] != sm.shape[0]:
-        raise ValueError(f"w must have {sm.shape[0]} columns, got shape {wa.shape}")
-    return float(-np.trace(wa @ sm @ wa.T))
+def trace_form_error(x, x_prime, w) -> float:
+    r"""Largest relative difference, over both losses, between the trace form :math:`-\operatorname{tr}(WSW^\top)`
+    and the loss computed from its definition on the embeddings :math:`Wx_i, Wx_i'` (proposition *trace form*)."""
+    check_same_shape("x", x, "x_prime", x_prime)
+    xa = as_finite_array("x", x, ndim=2).astype(np.float64)
+    xb = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
+    wa = as_finite_array("w", w, ndim=2).astype(np.float64)
+    if wa.shape[1] != xa.shape[1]:
+        raise ValueError(f"w must have {xa.shape[1]} columns (the input dimension), got shape {wa.shape}")
+    n = check_positive_int("the number of pairs (rows of x)", xa.shape[0], minimum=2)
+    stacked, error = np.concatenate([xa, xb]), 0.0
+    for loss in LOSSES:
+        s = _ssl_matrix(stacked, _pair_weights(n, loss))
+        direct = float(_PAIR_LOSSES[loss](jnp.asarray(xa @ wa.T), jnp.asarray(xb @ wa.T)))
+        error = max(error, abs(float(-np.trace(wa @ s @ wa.T)) - direct) / abs(direct))
+    return error
 
 
 # ------------------------------------------------------------------------------------------ spectra
-def eigh_descending(s) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending) and matching orthonormal eigenvectors (columns) of a symmetric matrix."""
-    sm = check_symmetric("s", s).astype(np.float64)
-    lam, vec = np.linalg.eigh((sm + sm.T) / 2)
-    return lam[::-1].copy(), vec[:, ::-1].copy()
-
-
 def top_eigenspace(s, d: int) -> np.ndarray:
     """Orthonormal basis (rows, ``(d, m)``) of the span of the top-``d`` eigenvectors of ``s``."""
-    lam, vec = eigh_descending(s)
-    d = _check_dim(d, lam.shape[0])
+    mu, vec = linalg.descending_eigh(s)
+    d = _check_dim(d, mu.shape[0])
     return vec[:, :d].T.copy()
 
 
 def predicted_rate(s, d: int) -> float:
-    r"""Asymptotic decay rate of the principal-angle tangents under Oja's flow: :math:`2(\lambda_d-\lambda_{d+1})`.
+    r"""Asymptotic decay rate of the principal-angle tangents under Oja's flow: :math:`2(\mu_d-\mu_{d+1})`.
 
     Raises if there is no eigengap (then the top-``d`` eigenspace is not unique and there is no rate)."""
-    lam, _ = eigh_descending(s)
-    d = _check_dim(d, lam.shape[0])
-    gap = lam[d - 1] - lam[d]
-    if gap <= 1e-12 * max(abs(lam).max(), np.finfo(float).tiny):
-        raise ValueError(f"s has no eigengap at d = {d} (lambda_d = lambda_d+1 = {lam[d]:.6g}): the top-d "
+    mu, _ = linalg.descending_eigh(s)
+    return _predicted_rate(mu, _check_dim(d, mu.shape[0]))
+
+
+def _predicted_rate(mu: np.ndarray, d: int) -> float:
+    gap = mu[d - 1] - mu[d]
+    if gap <= 1e-12 * max(abs(mu).max(), np.finfo(float).tiny):
+        raise ValueError(f"s has no eigengap at d = {d} (mu_d = mu_d+1 = {mu[d]:.6g}): the top-d "
                          f"eigenspace is not unique and the flow has no convergence rate")
     return float(2 * gap)
 
 
 def spectrum_matrix(key: jax.Array, eigenvalues) -> np.ndarray:
-    r""":math:`S = Q\,\mathrm{diag}(\lambda)\,Q^\top` with a Haar-random rotation :math:`Q` (synthetic examples)."""
-    lam = as_finite_array("eigenvalues", eigenvalues, ndim=1).astype(np.float64)
-    if lam.shape[0] < 2:
-        raise ValueError(f"eigenvalues must hold at least 2 values, got {lam.shape[0]}")
-    q = random_orthonormal(key, lam.shape[0], lam.shape[0]).T
-    s = (q * lam) @ q.T
+    r""":math:`S = Q\,\mathrm{diag}(\mu)\,Q^\top` with a Haar-random rotation :math:`Q` (synthetic examples)."""
+    mu = as_finite_array("eigenvalues", eigenvalues, ndim=1).astype(np.float64)
+    if mu.shape[0] < 2:
+        raise ValueError(f"eigenvalues must hold at least 2 values, got {mu.shape[0]}")
+    return _spectrum_matrix(check_key("key", key), mu)
+
+
+def _spectrum_matrix(key: jax.Array, mu: np.ndarray) -> np.ndarray:
+    q = _random_orthonormal(key, mu.shape[0], mu.shape[0]).T
+    s = (q * mu) @ q.T
     return (s + s.T) / 2
 
 
 def random_orthonormal(key: jax.Array, d: int, m: int) -> np.ndarray:
-    """A ``(d, m)`` matrix with orthonormal rows, uniformly (Haar) distributed on the Stiefel manifold."""
+    """A ``(d, m)`` matrix with orthonormal rows, uniformly (Haar) distributed on the Stiefel manifold (a float32
+    Gaussian draw, :func:`kernel_ssl.precision.normal`, orthonormalised in float64)."""
     m = check_positive_int("m", m)
-    d = check_positive_int("d", d, maximum=m)
-    g = np.asarray(jax.random.normal(key, (m, d), dtype=jnp.float32), dtype=np.float64)
+    return _random_orthonormal(check_key("key", key), check_positive_int("d", d, maximum=m), m)
+
+
+def _random_orthonormal(key: jax.Array, d: int, m: int) -> np.ndarray:
+    g = np.asarray(precision.normal(key, (m, d), dtype=jnp.float32), dtype=np.float64)
     q, r = np.linalg.qr(g)
     return (q * np.sign(np.diag(r))).T.copy()  # sign fix: Haar, not just orthonormal
 
 
 # ------------------------------------------------------------------------------------------ geometry
-def retract(w, retraction: str = "qr") -> np.ndarray:
-    r"""An orthonormal basis of the row space of ``w`` (``(d, m)``, full row rank): QR of :math:`W^\top`, or the
-    polar factor :math:`(WW^\top)^{-1/2}W`. Both span the same subspace; only the basis inside it differs."""
-    wa = as_finite_array("w", w, ndim=2).astype(np.float64)
-    check_choice("retraction", retraction, RETRACTIONS)
-    if np.linalg.matrix_rank(wa) < wa.shape[0]:
-        raise ValueError(f"w must have full row rank {wa.shape[0]} to span a {wa.shape[0]}-dimensional subspace")
-    return np.asarray(_retract(jnp.asarray(wa), retraction))
+def _qr_retraction(w: jnp.ndarray) -> jnp.ndarray:
+    q, _ = jnp.linalg.qr(w.T)
+    return q.T
 
 
-def _retract(w: jnp.ndarray, retraction: str) -> jnp.ndarray:
-    if retraction == "qr":
-        q, _ = jnp.linalg.qr(w.T)
-        return q.T
+def _polar_retraction(w: jnp.ndarray) -> jnp.ndarray:
     u, _, vt = jnp.linalg.svd(w, full_matrices=False)
     return u @ vt
 
 
-def projector(w) -> np.ndarray:
-    r"""Orthogonal projector :math:`W^\top(WW^\top)^{-1}W` onto the row space of ``w``; ``(..., d, m)`` gives
-    ``(..., m, m)``. Basis-independent: this is how subspaces are compared."""
-    wa = as_finite_array("w", w).astype(np.float64)
-    if wa.ndim < 2:
-        raise ValueError(f"w must be (d, m) or a stack (..., d, m), got shape {wa.shape}")
-    q, _ = np.linalg.qr(np.swapaxes(wa, -1, -2))
-    return q @ np.swapaxes(q, -1, -2)
+_RETRACT = {"qr": _qr_retraction, "polar": _polar_retraction}
 
 
-def projector_distance(p, q) -> np.ndarray:
-    r""":math:`\lVert P-Q\rVert_F` over the last two axes (equals :math:`\sqrt2\lVert\sin\Theta\rVert_2`, the
-    principal angles :math:`\Theta` between two subspaces of equal dimension)."""
-    check_same_shape("p", p, "q", q)
-    pa = as_finite_array("p", p).astype(np.float64)
-    qa = as_finite_array("q", q).astype(np.float64)
-    return np.linalg.norm(pa - qa, axis=(-2, -1))
+def retract(w, retraction: str = "qr") -> np.ndarray:
+    r"""An orthonormal basis of the row space of ``w`` (``(d, m)``, full row rank): QR of :math:`W^\top`, or the
+    polar factor :math:`(WW^\top)^{-1/2}W`. Both span the same subspace; only the basis inside it differs.
+    Needs float64 (the result starts constrained flows, whose check is 1e-8)."""
+    wa = as_finite_array("w", w, ndim=2).astype(np.float64)
+    check_choice("retraction", retraction, RETRACTIONS)
+    precision.require_float64("grassmann.retract")
+    if np.linalg.matrix_rank(wa) < wa.shape[0]:
+        raise ValueError(f"w must have full row rank {wa.shape[0]} to span a {wa.shape[0]}-dimensional subspace")
+    return np.asarray(_RETRACT[retraction](jnp.asarray(wa)))
 
 
-def principal_angles(w, basis) -> np.ndarray:
-    """Principal angles (descending, radians) between the row spaces of ``w`` (``(d, m)`` or ``(T, d, m)``) and
-    of ``basis`` (``(k, m)``), from ``scipy.linalg.subspace_angles``; returns ``(min(d, k),)`` or ``(T, ...)``."""
-    wa = as_finite_array("w", w).astype(np.float64)
-    ba = as_finite_array("basis", basis, ndim=2).astype(np.float64)
-    if wa.ndim not in (2, 3) or wa.shape[-1] != ba.shape[1]:
-        raise ValueError(f"w must be (d, {ba.shape[1]}) or (T, d, {ba.shape[1]}), got shape {wa.shape}")
-    stack = wa[None] if wa.ndim == 2 else wa
-    out = np.stack([scipy.linalg.subspace_angles(wt.T, ba.T) for wt in stack])
-    return out[0] if wa.ndim == 2 else out
+def row_projector(w) -> np.ndarray:
+    r"""Orthogonal projector :math:`W^\top(WW^\top)^{-1}W` onto the row space of ``w`` (``(d, m)`` or a stack
+    ``(..., d, m)``, full row rank), ``(..., m, m)``: :func:`kernel_ssl.linalg.projector` of :math:`W^\top`."""
+    return linalg.projector(_columns(as_finite_array("w", w)))
 
 
 def orthonormality_error(ws) -> np.ndarray:
     r""":math:`\lVert WW^\top - I_d\rVert_F` for ``(d, m)`` or each entry of a stack ``(T, d, m)``."""
     wa = as_finite_array("ws", ws).astype(np.float64)
-    d = wa.shape[-2]
-    return np.linalg.norm(wa @ np.swapaxes(wa, -1, -2) - np.eye(d), axis=(-2, -1))
+    return _orthonormality_error(wa)
+
+
+def _orthonormality_error(wa: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(wa @ _columns(wa) - np.eye(wa.shape[-2]), axis=(-2, -1))
 
 
 # ----------------------------------------------------------------------------- unconstrained flow: collapse
 def unconstrained_closed_form(w0, s, times) -> np.ndarray:
     r""":math:`W(t) = W_0e^{2St}` for each time, each scaled to unit Frobenius norm (``(T, d, m)``).
 
-    Computed as :math:`W_0V e^{2(\Lambda-\lambda_1)t}V^\top` (a scalar factor, so no overflow); the scale is
-    dropped because the flow is linear: only the direction of :math:`W` carries the representation."""
+    Computed as :math:`W_0Q e^{2(\mathcal D-\mu_1)t}Q^\top` (:math:`S = Q\mathcal DQ^\top`; a scalar factor, so no
+    overflow); the scale is dropped because the flow is linear: only the direction of :math:`W` carries the
+    representation."""
     w, sm = _check_start_and_matrix(w0, s, orthonormal=False)
-    t = _check_times(times)
-    lam, vec = eigh_descending(sm)
-    wv = w @ vec
-    out = np.einsum("dk,tk,mk->tdm", wv, np.exp(2 * (lam[None] - lam[0]) * t[:, None]), vec)
+    return _unconstrained_closed_form(w, *linalg.descending_eigh(sm), _check_times(times))
+
+
+def _unconstrained_closed_form(w: np.ndarray, mu: np.ndarray, vec: np.ndarray, t: np.ndarray) -> np.ndarray:
+    out = np.einsum("dk,tk,mk->tdm", w @ vec, np.exp(2 * (mu[None] - mu[0]) * t[:, None]), vec)
     norms = np.linalg.norm(out, axis=(1, 2), keepdims=True)
     if np.any(norms == 0):
         raise ValueError("w0 has no component along any eigenvector with nonzero weight (W(t) vanishes)")
     return out / norms
 
 
-def unconstrained_descent(w0, s, dt: float, steps: int, record_every: int = 1) -> np.ndarray:
-    r"""Gradient descent on :math:`-\operatorname{tr}(WSW^\top)`: :math:`W\leftarrow W + 2\,dt\,WS`, rescaled to unit
-    Frobenius norm after every step (the gradient is linear in :math:`W`, so rescaling commutes with the steps).
-    Returns the iterates every ``record_every`` steps, ``(steps // record_every + 1, d, m)``."""
+def unconstrained_step(w: jnp.ndarray, lr: float, s: jnp.ndarray) -> jnp.ndarray:
+    r"""One step of gradient descent on :math:`-\operatorname{tr}(WSW^\top)`, :math:`W\leftarrow W + 2\eta WS`,
+    rescaled to unit Frobenius norm (the step is linear in :math:`W`, so rescaling commutes with the steps and only
+    avoids overflow)."""
+    w = w + 2 * lr * w @ s
+    return w / jnp.linalg.norm(w)
+
+
+def unconstrained_descent(w0, s, lr: float, steps: int, record_every: int = 1) -> dynamics.Trajectory:
+    r"""Gradient descent :func:`unconstrained_step` from ``w0`` (scaled to unit norm), recorded every
+    ``record_every`` steps: ``records`` is ``(steps // record_every + 1, d, m)``.
+
+    Args:
+        w0: the start :math:`W_0` (``(d, m)``).
+        s: the symmetric matrix :math:`S` (``(m, m)``).
+        lr: the step size :math:`\eta`; time :math:`t=\eta\times\text{step}`.
+        steps: the number of steps (a multiple of ``record_every``).
+        record_every: the recording interval in steps.
+
+    Returns:
+        A :class:`kernel_ssl.dynamics.Trajectory` of the weights.
+    """
     w, sm = _check_start_and_matrix(w0, s, orthonormal=False)
-    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
-    w = w / np.linalg.norm(w)
-    path = _unconstrained_scan(jnp.asarray(w), jnp.asarray(sm), dt, steps // record_every, record_every)
-    return np.asarray(path)
+    precision.require_float64("grassmann.unconstrained_descent")
+    return _unconstrained_descent(w, sm, lr, dynamics.record_steps(steps, every=record_every))
 
 
-@partial(jax.jit, static_argnums=(3, 4))
-def _unconstrained_scan(w, s, dt, blocks, record_every):
-    def step(w, _):
-        w = w + 2 * dt * w @ s
-        return w / jnp.linalg.norm(w), None
-
-    def block(w, _):
-        w, _ = jax.lax.scan(step, w, None, length=record_every)
-        return w, w
-
-    _, path = jax.lax.scan(block, w, None, length=blocks)
-    return jnp.concatenate([w[None], path])
+def _unconstrained_descent(w: np.ndarray, s: np.ndarray, lr: float, record_at: np.ndarray) -> dynamics.Trajectory:
+    return dynamics.descend(unconstrained_step, jnp.asarray(w / np.linalg.norm(w)), lr, int(record_at[-1]),
+                            args=(jnp.asarray(s),), record_at=record_at)
 
 
 def normalised_singular_values(ws) -> np.ndarray:
@@ -292,55 +315,59 @@ def normalised_singular_values(ws) -> np.ndarray:
 
 # ------------------------------------------------------------------------- Oja's flow: closed form and rate
 def _graph_coordinates(w0: np.ndarray, s: np.ndarray):
-    """Eigenvalues (desc.), eigenvectors and X0 = C_perp C_par^-1 with C = V^T W0^T (the start as a graph)."""
+    """Eigenvalues (desc.), eigenvectors Q and X0 = E_perp E_par^-1 with E = Q^T W0^T (the start as a graph)."""
     d = w0.shape[0]
-    lam, vec = eigh_descending(s)
-    c = vec.T @ w0.T
-    top = c[:d]
-    if np.linalg.cond(top) > MAX_CONDITION:
+    mu, vec = linalg.descending_eigh(s)
+    e = vec.T @ w0.T
+    top = e[:d]
+    if np.linalg.cond(top) > linalg.MAX_CONDITION:
         raise ValueError("w0 has (numerically) no full-rank component in the top-d eigenspace of s: its row space "
                          "contains a direction orthogonal to that eigenspace, and the flow does not reach it; "
                          "use another start")
-    return lam, vec, c[d:] @ np.linalg.inv(top)
+    return mu, vec, e[d:] @ np.linalg.inv(top)
 
 
-def _graph_at(lam, x0, d, t):
-    # X(t)_kj = X0_kj exp(2 (lambda_k - lambda_j) t), k > d >= j: every exponent <= 2 (lambda_d+1 - lambda_d) t
-    return x0 * np.exp(2 * t[:, None, None] * (lam[None, d:, None] - lam[None, None, :d]))
+def _graph_at(mu, x0, d, t):
+    # X(t)_kj = X0_kj exp(2 (mu_k - mu_j) t), k > d >= j: every exponent <= 2 (mu_d+1 - mu_d) t
+    return x0 * np.exp(2 * t[:, None, None] * (mu[None, d:, None] - mu[None, None, :d]))
 
 
 def oja_closed_form(w0, s, times) -> np.ndarray:
-    r"""Orthonormal bases (``(T, d, m)``) of :math:`\operatorname{row}W(t)=\operatorname{row}(W_0e^{2St})` under Oja's flow
-    :math:`\dot W = 2WS(I-W^\top W)` from ``w0`` (orthonormal rows).
+    r"""Orthonormal bases (``(T, d, m)``) of :math:`\operatorname{row}W(t)=\operatorname{row}(W_0e^{2St})` under
+    Oja's flow :math:`\dot W = 2WS(I-W^\top W)` from ``w0`` (orthonormal rows).
 
     In the eigenbasis the row space is the graph :math:`\operatorname{col}[I_d; X(t)]` with
-    :math:`X(t) = e^{2\Lambda_\perp t}X_0e^{-2\Lambda_\parallel t}`: exact, and free of overflow at any time. The
-    basis returned is not the flow's own basis (that one rotates inside the subspace); compare projectors."""
+    :math:`X(t) = e^{2\mathcal D_\perp t}X_0e^{-2\mathcal D_\parallel t}`: exact, and free of overflow at any time.
+    The basis returned is not the flow's own basis (that one rotates inside the subspace); compare projectors."""
     w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
-    t = _check_times(times)
+    return _oja_closed_form(w, sm, _check_times(times))
+
+
+def _oja_closed_form(w: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
     d = w.shape[0]
-    lam, vec, x0 = _graph_coordinates(w, sm)
-    graph = np.concatenate([np.broadcast_to(np.eye(d), (t.shape[0], d, d)), _graph_at(lam, x0, d, t)], axis=1)
+    mu, vec, x0 = _graph_coordinates(w, s)
+    graph = np.concatenate([np.broadcast_to(np.eye(d), (t.shape[0], d, d)), _graph_at(mu, x0, d, t)], axis=1)
     q, _ = np.linalg.qr(graph)
-    return np.swapaxes(vec @ q, 1, 2)
+    return _columns(vec @ q)
 
 
 def closed_form_tangents(w0, s, times) -> np.ndarray:
     r"""Tangents of the principal angles (descending) between :math:`\operatorname{row}W(t)` and the top-``d``
     eigenspace of ``s``: the singular values of :math:`X(t)`; ``(T, d)`` (zeros padded when :math:`m-d<d`)."""
     w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
-    t = _check_times(times)
+    return _closed_form_tangents(w, sm, _check_times(times))
+
+
+def _closed_form_tangents(w: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
     d = w.shape[0]
-    lam, _, x0 = _graph_coordinates(w, sm)
-    sv = np.linalg.svd(_graph_at(lam, x0, d, t), compute_uv=False)
+    mu, _, x0 = _graph_coordinates(w, s)
+    sv = np.linalg.svd(_graph_at(mu, x0, d, t), compute_uv=False)
     return np.concatenate([sv, np.zeros((t.shape[0], d - sv.shape[1]))], axis=1)
 
 
 def fit_rate(times, tangents) -> float:
     r"""Decay rate :math:`r` of :math:`\tan\theta_{\max}(t)\approx c\,e^{-rt}`: minus the least-squares slope of
     :math:`\log\tan\theta_{\max}` against :math:`t` (``tangents`` is ``(T,)`` or ``(T, d)``; the largest is used)."""
-    from .fitting import linear_fit
-
     t = _check_times(times)
     tan = as_finite_array("tangents", tangents).astype(np.float64)
     tan = tan if tan.ndim == 1 else tan.max(axis=1)
@@ -354,191 +381,211 @@ def fit_rate(times, tangents) -> float:
 
 
 # ------------------------------------------------------------------------ discrete descent with a retraction
-def riemannian_descent(loss_fn: Callable[[jnp.ndarray], jnp.ndarray], w0, dt: float, steps: int,
-                       record_every: int = 1, retraction: str = "qr") -> np.ndarray:
-    r"""Riemannian gradient descent on the Grassmannian for a loss of :math:`W` invariant under
-    :math:`W\mapsto UW`, :math:`U\in O(d)`:
+@cache
+def riemannian_step(loss: Callable[..., jnp.ndarray], retraction: str = "qr") -> Callable[..., jnp.ndarray]:
+    r"""The step of Riemannian gradient descent on the Grassmannian for ``loss(w, *args)``, invariant under
+    :math:`W\mapsto OW`, :math:`O\in O(d)`:
 
-    .. math:: W \leftarrow \operatorname{retr}\big(W - dt\,\nabla\mathcal L(W)(I - W^\top W)\big)
+    .. math:: W \leftarrow \operatorname{retr}\big(W - \eta\,\nabla\mathcal L(W)(I - W^\top W)\big)
 
     (:math:`\nabla` by ``jax.grad``; the projection is applied as :math:`G - (GW^\top)W`, never forming an
-    :math:`m\times m` matrix). ``w0`` must have orthonormal rows. Returns the iterates every ``record_every``
-    steps, ``(steps // record_every + 1, d, m)``."""
+    :math:`m\times m` matrix). One cached step per loss and retraction: repeated runs reuse the compiled program."""
+    grad, retr = jax.grad(loss), _RETRACT[check_choice("retraction", retraction, RETRACTIONS)]
+
+    def step(w, lr, *args):
+        g = grad(w, *args)
+        return retr(w - lr * (g - (g @ w.T) @ w))
+    return step
+
+
+@cache
+def oja_step(retraction: str = "qr") -> Callable[..., jnp.ndarray]:
+    r"""The step of Riemannian gradient descent for :math:`-\operatorname{tr}(WSW^\top)` with its gradient
+    :math:`-2WS` written out, ``step(w, lr, s)``: :math:`W\leftarrow\operatorname{retr}\big(W +
+    2\eta\,WS(I-W^\top W)\big)`, the explicit Euler step of Oja's flow followed by a retraction."""
+    retr = _RETRACT[check_choice("retraction", retraction, RETRACTIONS)]
+
+    def step(w, lr, s):
+        ws = w @ s
+        return retr(w + 2 * lr * (ws - (ws @ w.T) @ w))
+    return step
+
+
+@cache
+def _oja_pair_step(retraction: str) -> Callable[..., tuple]:
+    # the state (W, S) of a batch of problems with different S (the engine shares args across a batch)
+    step = oja_step(retraction)
+
+    def pair_step(state, lr):
+        w, s = state
+        return step(w, lr, s), s
+    return pair_step
+
+
+def _weights(state):
+    return state[0]
+
+
+def riemannian_descent(loss: Callable[..., jnp.ndarray], w0, lr: float, steps: int, args: Sequence = (),
+                       record_every: int = 1, retraction: str = "qr") -> dynamics.Trajectory:
+    r"""Riemannian gradient descent (:func:`riemannian_step`) from ``w0`` (orthonormal rows).
+
+    Args:
+        loss: ``loss(w, *args)``, traceable and invariant under :math:`W\mapsto OW`; data go through ``args``
+            (the engine refuses closures over arrays in steps).
+        w0: the start (``(d, m)``, :math:`W_0W_0^\top = I_d`).
+        lr: the step size :math:`\eta`.
+        steps: the number of steps (a multiple of ``record_every``).
+        args: arrays ``loss`` takes after ``w``.
+        record_every: the recording interval in steps.
+        retraction: ``"qr"`` or ``"polar"``.
+
+    Returns:
+        A :class:`kernel_ssl.dynamics.Trajectory` whose ``records`` are the weights, ``(steps // record_every + 1,
+        d, m)``.
+    """
     w = check_orthonormal_rows("w0", w0)
-    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
-    check_choice("retraction", retraction, RETRACTIONS)
-    path = jax.jit(partial(_riemannian_scan, jax.grad(loss_fn), blocks=steps // record_every,
-                           record_every=record_every, retraction=retraction))(jnp.asarray(w), dt)
-    path = np.asarray(path)
-    if not np.all(np.isfinite(path)):
-        raise FloatingPointError("Riemannian descent produced non-finite weights; lower dt")
-    return path
+    step = riemannian_step(loss, retraction)
+    precision.require_float64("grassmann.riemannian_descent")
+    return dynamics.descend(step, jnp.asarray(w), lr, steps, args=tuple(args),
+                            record_at=dynamics.record_steps(steps, every=record_every))
 
 
-def _riemannian_scan(grad_fn, w, dt, blocks, record_every, retraction):
-    def step(w, _):
-        g = grad_fn(w)
-        xi = g - (g @ w.T) @ w
-        return _retract(w - dt * xi, retraction), None
+def grassmann_descent(w0, s, lr: float, steps: int, record_every: int = 1,
+                      retraction: str = "qr") -> dynamics.Trajectory:
+    r"""Riemannian gradient descent for :math:`-\operatorname{tr}(WSW^\top)` (:func:`oja_step`) from ``w0``.
 
-    def block(w, _):
-        w, _ = jax.lax.scan(step, w, None, length=record_every)
-        return w, w
+    Args:
+        w0: the start (``(d, m)``, orthonormal rows).
+        s: the symmetric matrix :math:`S` (``(m, m)``).
+        lr: the step size :math:`\eta`.
+        steps: the number of steps (a multiple of ``record_every``).
+        record_every: the recording interval in steps.
+        retraction: ``"qr"`` or ``"polar"``.
 
-    _, path = jax.lax.scan(block, w, None, length=blocks)
-    return jnp.concatenate([w[None], path])
-
-
-def grassmann_descent(w0, s, dt: float, steps: int, record_every: int = 1, retraction: str = "qr") -> np.ndarray:
-    r"""Riemannian gradient descent for :math:`-\operatorname{tr}(WSW^\top)`: the Euclidean gradient is
-    :math:`-2WS`, so each step is :math:`W\leftarrow\operatorname{retr}\big(W + 2\,dt\,WS(I-W^\top W)\big)`, the
-    explicit Euler step of Oja's flow followed by a retraction. Returns ``(steps // record_every + 1, d, m)``."""
+    Returns:
+        A :class:`kernel_ssl.dynamics.Trajectory` of the weights, ``records`` ``(steps // record_every + 1, d, m)``.
+    """
     w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
-    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
-    check_choice("retraction", retraction, RETRACTIONS)
-    path = np.asarray(_oja_scan(jnp.asarray(w), jnp.asarray(sm), dt, steps // record_every, record_every,
-                                retraction))
-    if not np.all(np.isfinite(path)):
-        raise FloatingPointError("Grassmannian descent produced non-finite weights; lower dt")
-    return path
+    step = oja_step(retraction)
+    precision.require_float64("grassmann.grassmann_descent")
+    return _grassmann_descent(w, sm, lr, dynamics.record_steps(steps, every=record_every), step)
 
 
-def grassmann_descent_batch(w0s, ss, dt: float, steps: int, record_every: int = 1,
-                            retraction: str = "qr") -> np.ndarray:
+def _grassmann_descent(w: np.ndarray, s: np.ndarray, lr: float, record_at: np.ndarray,
+                       step: Callable | None = None) -> dynamics.Trajectory:
+    return dynamics.descend(step or oja_step("qr"), jnp.asarray(w), lr, int(record_at[-1]),
+                            args=(jnp.asarray(s),), record_at=record_at)
+
+
+def grassmann_descent_batch(w0s, ss, lr: float, steps: int, record_every: int = 1,
+                            retraction: str = "qr") -> dynamics.Trajectory:
     """:func:`grassmann_descent` for a stack of independent problems (``w0s`` ``(B, d, m)``, ``ss`` ``(B, m, m)``)
-    run side by side in one compiled program; returns ``(B, steps // record_every + 1, d, m)``."""
+    run side by side in one compiled program; ``records`` is ``(B, steps // record_every + 1, d, m)``.
+
+    Args:
+        w0s: the starts, each with orthonormal rows.
+        ss: the symmetric matrices, one per start.
+        lr: the step size :math:`\\eta` (shared).
+        steps: the number of steps (a multiple of ``record_every``).
+        record_every: the recording interval in steps.
+        retraction: ``"qr"`` or ``"polar"``.
+    """
     w = as_finite_array("w0s", w0s, ndim=3).astype(np.float64)
     sa = as_finite_array("ss", ss, ndim=3).astype(np.float64)
     if sa.shape[0] != w.shape[0]:
         raise ValueError(f"w0s and ss must hold the same number of problems, got {w.shape[0]} and {sa.shape[0]}")
     for b in range(w.shape[0]):
         _check_start_and_matrix(w[b], sa[b], orthonormal=True)
-    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
-    check_choice("retraction", retraction, RETRACTIONS)
-    run = jax.vmap(_oja_scan, in_axes=(0, 0, None, None, None, None))
-    path = np.asarray(run(jnp.asarray(w), jnp.asarray(sa), dt, steps // record_every, record_every, retraction))
-    if not np.all(np.isfinite(path)):
-        raise FloatingPointError("Grassmannian descent produced non-finite weights; lower dt")
-    return path
+    step = _oja_pair_step(check_choice("retraction", retraction, RETRACTIONS))
+    precision.require_float64("grassmann.grassmann_descent_batch")
+    return _grassmann_descent_batch(w, sa, lr, dynamics.record_steps(steps, every=record_every), step)
 
 
-@partial(jax.jit, static_argnums=(3, 4, 5))
-def _oja_scan(w, s, dt, blocks, record_every, retraction):
-    # S is an argument (not closed over): one compiled program serves every matrix of the same size
-    return _riemannian_scan(lambda v: -2 * v @ s, w, dt, blocks, record_every, retraction)
+def _grassmann_descent_batch(w: np.ndarray, s: np.ndarray, lr: float, record_at: np.ndarray,
+                             step: Callable | None = None) -> dynamics.Trajectory:
+    return dynamics.descend(step or _oja_pair_step("qr"), (jnp.asarray(w), jnp.asarray(s)), lr, int(record_at[-1]),
+                            observe=_weights, record_at=record_at, batched=True)
 
 
 # ----------------------------------------------------- two-layer model with a fixed random first layer
-def first_layer(key: jax.Array, width: int, input_dim: int) -> jnp.ndarray:
-    r"""The fixed first layer :math:`V\in\mathbb R^{h\times m}`, i.i.d. :math:`\mathcal N(0,1)` entries (float64 when
-    enabled). The first :math:`h'` rows of a layer of width :math:`h` are a layer of width :math:`h'`: width sweeps draw
-    the widest layer once and take prefixes (one random draw, one compiled program)."""
-    h = check_positive_int("width", width)
-    m = check_positive_int("input_dim", input_dim)
-    return jax.random.normal(key, (h, m), dtype=jnp.result_type(float))
+def _features(xs: np.ndarray, layer: jnp.ndarray) -> np.ndarray:
+    # Phi (N, M) of the stacked views for one first layer (models.random_features), in float64
+    return np.asarray(models._random_features(jnp.asarray(xs, dtype=layer.dtype), layer), dtype=np.float64)
 
 
-def layer_features(x, v) -> jnp.ndarray:
-    r"""Random ReLU features :math:`\varphi_h(x) = \sigma(Vx/\sqrt m)/\sqrt h` for a first layer ``v`` (``(h, m)``);
-    ``(N, h)`` for ``x`` of shape ``(N, m)``."""
-    xa = as_finite_array("x", x, ndim=2)
-    va = as_finite_array("v", v, ndim=2)
-    if va.shape[1] != xa.shape[1]:
-        raise ValueError(f"v must have {xa.shape[1]} columns (the input dimension), got shape {va.shape}")
-    xj, vj = jnp.asarray(x), jnp.asarray(v, dtype=jnp.asarray(x).dtype)
-    return jax.nn.relu(xj @ vj.T / jnp.sqrt(xa.shape[1])) / jnp.sqrt(va.shape[0])
-
-
-def relu_features(key: jax.Array, x, width: int) -> jnp.ndarray:
-    r"""Random ReLU features :math:`\varphi_h(x) = \sigma(Vx/\sqrt m)/\sqrt h` with a fresh first layer
-    (:func:`first_layer`): the first layer of ``models.two_layer_apply`` without bias; ``(N, h)``.
-    :math:`\varphi_h(x)^\top\varphi_h(x')` is an average of ``h`` i.i.d. terms with mean :func:`relu_nngp`."""
-    xa = as_finite_array("x", x, ndim=2)
-    return layer_features(x, first_layer(key, width, xa.shape[1]))
-
-
-def relu_nngp(x1, x2) -> np.ndarray:
-    r"""Infinite-width feature kernel (NNGP) of :func:`relu_features`, the arc-cosine kernel of degree 1:
-    :math:`\frac{\sqrt{qq'}}{2\pi}(\sin\vartheta + (\pi-\vartheta)\cos\vartheta)`, :math:`q=\lVert x\rVert^2/m`,
-    :math:`\cos\vartheta = x^\top x'/(m\sqrt{qq'})`; ``(N1, N2)``."""
-    a = as_finite_array("x1", x1, ndim=2).astype(np.float64)
-    b = as_finite_array("x2", x2, ndim=2).astype(np.float64)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"x1 and x2 must have the same input dimension, got {a.shape[1]} and {b.shape[1]}")
-    m = a.shape[1]
-    norm = np.sqrt(np.outer(np.sum(a ** 2, axis=1), np.sum(b ** 2, axis=1))) / m
-    if np.any(norm == 0):
-        raise ValueError("x1 and x2 must not contain zero inputs (the angle is undefined)")
-    cos = np.clip(a @ b.T / m / norm, -1.0, 1.0)
-    theta = np.arccos(cos)
-    return norm / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * cos)
-
-
-def psd_sqrt(k) -> np.ndarray:
-    r"""Symmetric square root :math:`K^{1/2}` of a positive semi-definite Gram matrix (eigenvalues clipped at 0
-    after checking that none is below :math:`-10^{-8}\lambda_{\max}`)."""
-    km = check_symmetric("k", k, rtol=1e-6).astype(np.float64)
-    lam, vec = np.linalg.eigh((km + km.T) / 2)
-    if lam[-1] <= 0 or lam[0] < -PSD_RTOL * lam[-1]:
-        raise ValueError(f"k must be positive semi-definite and nonzero, got eigenvalues in [{lam[0]:.3e}, {lam[-1]:.3e}]")
-    return (vec * np.sqrt(np.clip(lam, 0, None))) @ vec.T
+def _nngp(xs: np.ndarray) -> np.ndarray:
+    # K_inf of the random features: the ReLU NNGP without bias (kernels.closed_form_nngp), in float64
+    return np.asarray(kernels.closed_form_nngp(jnp.asarray(xs), jnp.asarray(xs), "relu", 0.0), dtype=np.float64)
 
 
 def reduced_matrix(k, n_pairs: int, loss: str) -> np.ndarray:
-    r""":math:`\tilde S = K^{1/2}MK^{1/2}` (``(2n, 2n)``): the matrix of Oja's flow in the coordinates
-    :math:`W = YK^{-1/2}\Phi` (Theorem *reduction* of the chapter). It depends on the width only through ``k``."""
-    r = psd_sqrt(k)
-    if r.shape[0] != 2 * check_positive_int("n_pairs", n_pairs, minimum=2):
-        raise ValueError(f"k must be (2n, 2n) = ({2 * n_pairs}, {2 * n_pairs}) for n_pairs = {n_pairs}, got {r.shape}")
-    s = r @ pair_weights(n_pairs, loss) @ r
+    r""":math:`\tilde S = K^{1/2}\Omega K^{1/2}` (``(N, N)``): the matrix of Oja's flow in the coordinates
+    :math:`W = YK^{-1/2}\Phi` (theorem *reduction* of the chapter). It depends on the width only through ``k``."""
+    n = check_positive_int("n_pairs", n_pairs, minimum=2)
+    check_choice("loss", loss, LOSSES)
+    if np.shape(k) != (2 * n, 2 * n):
+        raise ValueError(f"k must be (2n, 2n) = ({2 * n}, {2 * n}) for n_pairs = {n}, got {np.shape(k)}")
+    return _reduced_matrix(linalg.psd_sqrt(k)[0], _pair_weights(n, loss))
+
+
+def _reduced_matrix(root: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    s = root @ omega @ root
     return (s + s.T) / 2
 
 
-def _whitening(features) -> tuple[np.ndarray, np.ndarray]:
-    """(K^-1/2 Phi, K) for features (N, h) with h >= N and K = Phi Phi^T well conditioned."""
-    phi = as_finite_array("features", features, ndim=2).astype(np.float64)
-    n, h = phi.shape
-    if h < n:
-        raise ValueError(f"features must have at least as many columns (width) as rows (views): got {h} < {n}; "
+def _whitened_features(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Psi, K) with Psi = K^-1/2 Phi (orthonormal rows) for features Phi (N, M), M >= N, K = Phi Phi^T."""
+    n, width = phi.shape
+    if width < n:
+        raise ValueError(f"features must have at least as many columns (width) as rows (views): got {width} < {n}; "
                          f"K = Phi Phi^T is then singular")
     k = phi @ phi.T
-    lam, vec = np.linalg.eigh(k)
-    if lam[0] <= lam[-1] / MAX_CONDITION:
-        raise ValueError(f"K = Phi Phi^T is (numerically) singular (condition number above {MAX_CONDITION:g}); "
-                         f"use a larger width")
-    return (vec / np.sqrt(lam)) @ vec.T @ phi, k
+    try:
+        factor = linalg.factor_gram(k)
+    except ValueError as err:
+        raise ValueError(f"K = Phi Phi^T is (numerically) singular (condition number above "
+                         f"{linalg.MAX_CONDITION:g}); use a larger width") from err
+    u = factor.eigenvectors
+    return (u / np.sqrt(factor.eigenvalues)) @ u.T @ phi, k
 
 
 def span_initialisation(features, y0) -> np.ndarray:
-    r""":math:`W_0 = Y_0K^{-1/2}\Phi` (``(d, h)``): a start in the span of the training features with orthonormal
+    r""":math:`W_0 = Y_0K^{-1/2}\Phi` (``(d, M)``): a start in the span of the training features with orthonormal
     rows, given orthonormal :math:`Y_0` (``(d, N)``). Its outputs :math:`F_0 = K^{1/2}Y_0^\top` depend on the width
     only through :math:`K`."""
-    q, _ = _whitening(features)
+    psi, _ = _whitened_features(as_finite_array("features", features, ndim=2).astype(np.float64))
     y = check_orthonormal_rows("y0", y0)
-    if y.shape[1] != q.shape[0]:
-        raise ValueError(f"y0 must have {q.shape[0]} columns (one per view), got shape {y.shape}")
-    return y @ q
+    if y.shape[1] != psi.shape[0]:
+        raise ValueError(f"y0 must have {psi.shape[0]} columns (one per view), got shape {y.shape}")
+    return y @ psi
 
 
 def network_gram(features, ws) -> np.ndarray:
-    r"""Learned kernel on the training views, :math:`FF^\top = \Phi W^\top W\Phi^\top`, for ``(d, h)`` or ``(T, d, h)``."""
+    r"""Learned kernel on the training views, :math:`FF^\top = \Phi W^\top W\Phi^\top`, for ``(d, M)`` or
+    ``(T, d, M)``."""
     phi = as_finite_array("features", features, ndim=2).astype(np.float64)
-    return _outputs_gram(phi, ws, "ws", "columns (the width)")
+    return _outputs_gram(phi, _check_stack("ws", ws, phi.shape[1], "columns (the width)"))
 
 
 def reduced_gram(k, ys) -> np.ndarray:
-    r"""The same kernel from the reduced coordinates: :math:`K^{1/2}Y^\top YK^{1/2}`, for ``(d, N)`` or ``(T, d, N)``."""
-    return _outputs_gram(psd_sqrt(k), ys, "ys", "columns")
+    r"""The same kernel from the reduced coordinates: :math:`K^{1/2}Y^\top YK^{1/2}`, for ``(d, N)`` or
+    ``(T, d, N)``."""
+    root = linalg.psd_sqrt(k)[0]
+    return _outputs_gram(root, _check_stack("ys", ys, root.shape[1], "columns"))
 
 
-def _outputs_gram(a: np.ndarray, ws, name: str, what: str) -> np.ndarray:
-    """:math:`FF^\\top` with :math:`F = AW^\\top`, for one ``(d, p)`` matrix W or a stack ``(T, d, p)``."""
+def _check_stack(name: str, ws, p: int, what: str) -> np.ndarray:
     wa = as_finite_array(name, ws).astype(np.float64)
-    if wa.ndim not in (2, 3) or wa.shape[-1] != a.shape[1]:
-        raise ValueError(f"{name} must be (d, {a.shape[1]}) or (T, d, {a.shape[1]}) with {a.shape[1]} {what}, "
-                         f"got shape {wa.shape}")
-    f = a @ np.swapaxes(wa, -1, -2)
-    return f @ np.swapaxes(f, -1, -2)
+    if wa.ndim not in (2, 3) or wa.shape[-1] != p:
+        raise ValueError(f"{name} must be (d, {p}) or (T, d, {p}) with {p} {what}, got shape {wa.shape}")
+    return wa
+
+
+def _outputs_gram(a: np.ndarray, ws: np.ndarray) -> np.ndarray:
+    # F F^T with F = A W^T, for one (d, p) matrix W or a stack (T, d, p)
+    f = a @ _columns(ws)
+    return f @ _columns(f)
 
 
 def constrained_tangent_kernel(features, w) -> np.ndarray:
@@ -546,181 +593,341 @@ def constrained_tangent_kernel(features, w) -> np.ndarray:
     :math:`\Theta = \Phi(I-W^\top W)\Phi^\top = K - FF^\top` (times :math:`I_d`): the function-space flow is
     :math:`\dot F = -\Theta\,\nabla_F\ell`."""
     phi = as_finite_array("features", features, ndim=2).astype(np.float64)
-    wa = as_finite_array("w", w, ndim=2).astype(np.float64)
-    return phi @ phi.T - network_gram(phi, wa)
+    wa = _check_stack("w", w, phi.shape[1], "columns (the width)")
+    if wa.ndim != 2:
+        raise ValueError(f"w must be one (d, {phi.shape[1]}) read-out, got shape {wa.shape}")
+    return phi @ phi.T - _outputs_gram(phi, wa)
 
 
-def readout_loss(features, n_pairs: int, loss: str) -> Callable[[jnp.ndarray], jnp.ndarray]:
-    r"""The loss of the read-out :math:`W` through the network's outputs :math:`F=\Phi W^\top` on the stacked views
-    (its definition, :func:`squared_distance_loss`; nothing uses :math:`S`)."""
-    phi = jnp.asarray(as_finite_array("features", features, ndim=2))
-    n = check_positive_int("n_pairs", n_pairs, minimum=2)
-    if phi.shape[0] != 2 * n:
-        raise ValueError(f"features must have 2 * n_pairs = {2 * n} rows, got {phi.shape[0]}")
-    check_choice("loss", loss, LOSSES)
-
-    def loss_fn(w):
-        f = phi @ w.T
-        return squared_distance_loss(f[:n], f[n:], loss)
-    return loss_fn
+def _readout_tangent_kernel(phi: jnp.ndarray, w: jnp.ndarray) -> np.ndarray:
+    # the read-out's own tangent kernel sum_W dF/dW (x) dF/dW, (N d, N d), by automatic differentiation of
+    # F = Phi W^T: measured, not assumed (it is K (x) I_d whatever W is: the features do not move)
+    jac = jax.jacrev(lambda v: phi @ v.T)(w).reshape(phi.shape[0] * w.shape[0], -1)
+    return np.asarray(jac @ jac.T)
 
 
-def _check_width_sweep(x_stacked, widths: Sequence[int]) -> tuple[np.ndarray, int, list[int]]:
-    """Validate the inputs of a sweep over first-layer widths: ``x_stacked`` holds 2n stacked views (two views
-    of n points) and ``widths`` at least two widths, each at least 2n (so that the features can span the
-    sample). Returns the array, n and the widths as ints."""
-    xs = as_finite_array("x_stacked", x_stacked, ndim=2)
-    if xs.shape[0] % 2:
-        raise ValueError(f"x_stacked must hold 2n stacked views (an even number of rows), got {xs.shape[0]}")
+@cache
+def readout_loss(loss: str) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
+    r"""``readout(w, features)``: the loss of the read-out :math:`W` through the network's outputs
+    :math:`F=\Phi W^\top` on the stacked views, from its definition (:mod:`kernel_ssl.losses`; nothing uses
+    :math:`S`). A loss for :func:`riemannian_descent` with ``args=(features,)``; one cached object per loss."""
+    stacked = losses.stacked(_PAIR_LOSSES[check_choice("loss", loss, LOSSES)])
+
+    def readout(w, features):
+        return stacked(features @ w.T)
+    return readout
+
+
+# ------------------------------------------------------------------------------------ chapter experiments
+@dataclass(frozen=True)
+class Collapse:
+    """Experiment 1: unconstrained descent until the collapse bound reaches its target. ``t`` the recorded
+    times, ``ratios`` and ``ratios_theory`` :math:`\\sigma_k/\\sigma_1` (``(T, d)``) of the descent and of
+    :math:`W_0e^{2St}`, ``bound`` the theorem's bound on :math:`\\sigma_2/\\sigma_1` (``(T,)``)."""
+    t: np.ndarray
+    ratios: np.ndarray
+    ratios_theory: np.ndarray
+    bound: np.ndarray
+
+
+def collapse_experiment(w0, s, lr: float, target: float = 1e-3, record_time: float = 0.1) -> Collapse:
+    r"""Run :func:`unconstrained_descent` from ``w0`` until the collapse bound
+    :math:`\frac{\lVert W_0\rVert_2}{\lVert W_0q_1\rVert}e^{-2(\mu_1-\mu_2)t}` equals ``target``, recording every
+    ``record_time``, and compare with the closed form.
+
+    Args:
+        w0: the start (``(d, m)``).
+        s: the symmetric matrix :math:`S` (with :math:`\mu_1 > \mu_2`).
+        lr: the step size :math:`\eta` (``record_time`` must be at least ``lr``).
+        target: the value of the bound at the end of the run.
+        record_time: the time between records.
+
+    Returns:
+        A :class:`Collapse`.
+    """
+    w, sm = _check_start_and_matrix(w0, s, orthonormal=False)
+    lr, target = check_positive_float("lr", lr), check_positive_float("target", target, maximum=1.0)
+    record = _record_interval(record_time, lr)
+    precision.require_float64("grassmann.collapse_experiment")
+    mu, vec = linalg.descending_eigh(sm)
+    prefactor = np.linalg.norm(w, 2) / np.linalg.norm(w @ vec[:, 0])
+    collapse_time = np.log(prefactor / target) / _predicted_rate(mu, 1)
+    steps = int(np.ceil(collapse_time / (lr * record))) * record
+    run = _unconstrained_descent(w, sm, lr, dynamics.record_steps(steps, every=record))
+    theory = _unconstrained_closed_form(w, mu, vec, run.t)
+    return Collapse(t=run.t, ratios=normalised_singular_values(run.records),
+                    ratios_theory=normalised_singular_values(theory),
+                    bound=prefactor * np.exp(-_predicted_rate(mu, 1) * run.t))
+
+
+def _record_interval(record_time: float, lr: float, even: bool = False) -> int:
+    record_time = check_positive_float("record_time", record_time)
+    unit = 2 if even else 1
+    record = unit * int(round(record_time / (unit * lr)))
+    if record < unit:
+        raise ValueError(f"record_time ({record_time:g}) must be at least {unit} step(s) of lr = {lr:g}")
+    return record
+
+
+@dataclass(frozen=True)
+class GrassmannRun:
+    """Experiment 2: Riemannian descent on :math:`-\\operatorname{tr}(WSW^\\top)` against the closed form.
+
+    ``t`` the recorded times; ``tan_measured``/``tan_theory`` (``(T, d)``) the tangents of the principal angles to
+    the top-``d`` eigenspace; ``projector_error`` (``(T,)``) the subspace distance (:func:`linalg.projector_distance`)
+    between the descent and the closed form, ``max_projector_error`` its largest value; ``step_halving_ratio`` the
+    largest error at twice the step over it; ``orthonormality_error`` the largest :math:`\\lVert WW^\\top-I\\rVert_F`;
+    ``final_angle_deg`` the last largest angle; ``rate`` :math:`2(\\mu_d-\\mu_{d+1})`."""
+    t: np.ndarray
+    tan_measured: np.ndarray
+    tan_theory: np.ndarray
+    projector_error: np.ndarray
+    max_projector_error: float
+    step_halving_ratio: float
+    orthonormality_error: float
+    final_angle_deg: float
+    rate: float
+
+
+def grassmann_experiment(w0, s, lr: float, horizon: float, record_time: float = 0.2) -> GrassmannRun:
+    r"""Run :func:`grassmann_descent` (QR retraction) from ``w0`` to time ``horizon`` at step ``lr`` and at ``2 lr``,
+    and compare both with :func:`oja_closed_form` and :func:`closed_form_tangents`.
+
+    Args:
+        w0: the start (``(d, m)``, orthonormal rows).
+        s: the symmetric matrix :math:`S` (with :math:`\mu_d > \mu_{d+1}`).
+        lr: the step size :math:`\eta`.
+        horizon: the training time.
+        record_time: the time between records (rounded to an even number of steps).
+
+    Returns:
+        A :class:`GrassmannRun`.
+    """
+    w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
+    lr, horizon = check_positive_float("lr", lr), check_positive_float("horizon", horizon)
+    record = _record_interval(record_time, lr, even=True)   # the run at 2 lr records at the same times
+    precision.require_float64("grassmann.grassmann_experiment")
+    steps = max(1, int(round(horizon / (lr * record)))) * record
+    run = _grassmann_descent(w, sm, lr, dynamics.record_steps(steps, every=record))
+    coarse = _grassmann_descent(w, sm, 2 * lr, dynamics.record_steps(steps // 2, every=record // 2))
+    closed = row_projector(_oja_closed_form(w, sm, run.t))
+    error = linalg.projector_distance(row_projector(run.records), closed)
+    coarse_error = linalg.projector_distance(row_projector(coarse.records), closed)
+    mu, vec = linalg.descending_eigh(sm)
+    tan_measured = np.tan(linalg.principal_angles(_columns(run.records), vec[:, :w.shape[0]]))
+    return GrassmannRun(t=run.t, tan_measured=tan_measured, tan_theory=_closed_form_tangents(w, sm, run.t),
+                        projector_error=error, max_projector_error=float(error.max()),
+                        step_halving_ratio=float(coarse_error.max() / error.max()),
+                        orthonormality_error=float(_orthonormality_error(run.records).max()),
+                        final_angle_deg=float(np.degrees(np.arctan(tan_measured[-1, 0]))),
+                        rate=_predicted_rate(mu, w.shape[0]))
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Experiment 3: ``measured`` decay rates of :math:`\\tan\\theta_1` (fitted) and ``predicted``
+    :math:`2(\\mu_d-\\mu_{d+1})`, one per eigengap in ``gaps``; ``rel_error`` the largest relative difference."""
+    gaps: np.ndarray
+    measured: np.ndarray
+    predicted: np.ndarray
+    rel_error: float
+
+
+def rate_experiment(key: jax.Array, gaps, lr: float, decay: float = 10.0, record_time: float = 0.05) -> Rates:
+    r"""For each eigengap :math:`g`, a random :math:`S\in\mathbb R^{10\times10}` with eigenvalues :math:`1, 0.6, 0.6-g`
+    and seven more in :math:`[-1,-0.2]`, and a random start with :math:`d=2`; all run side by side
+    (:func:`grassmann_descent_batch`) until each run's rate bound has fallen by :math:`e^{-\text{decay}}`; the rate
+    is fitted over the second half of each run, where the faster modes (decaying at least twice as fast) are gone.
+
+    Args:
+        key: the PRNG key of the matrices and starts.
+        gaps: the eigengaps :math:`\mu_2-\mu_3`, in :math:`(0, 0.4]`.
+        lr: the step size :math:`\eta`.
+        decay: the log-decay of the bound at each run's horizon.
+        record_time: the time between records.
+
+    Returns:
+        A :class:`Rates`.
+    """
+    key = check_key("key", key)
+    g = as_finite_array("gaps", gaps, ndim=1).astype(np.float64)
+    if np.any(g <= 0) or np.any(g > 0.4):
+        raise ValueError("gaps must lie in (0, 0.4] (mu_3 = 0.6 - gap stays above the rest of the spectrum)")
+    lr, decay = check_positive_float("lr", lr), check_positive_float("decay", decay)
+    record = _record_interval(record_time, lr)
+    precision.require_float64("grassmann.rate_experiment")
+    keys = [jax.random.fold_in(key, i) for i in range(len(g))]
+    ss = np.stack([_spectrum_matrix(k, np.concatenate([[1.0, 0.6, 0.6 - gap], np.linspace(-0.2, -1.0, 7)]))
+                   for k, gap in zip(keys, g, strict=True)])
+    w0s = np.stack([_random_orthonormal(jax.random.fold_in(k, 1), 2, 10) for k in keys])
+    horizons = decay / (2 * g)
+    steps = int(round(horizons.max() / (lr * record))) * record
+    runs = _grassmann_descent_batch(w0s, ss, lr, dynamics.record_steps(steps, every=record))
+    t = runs.t
+    measured, predicted = [], []
+    for path, s, t_end in zip(runs.records, ss, horizons, strict=True):
+        window = (t >= t_end / 2) & (t <= t_end)
+        mu, vec = linalg.descending_eigh(s)
+        measured.append(fit_rate(t[window], np.tan(linalg.principal_angles(_columns(path[window]), vec[:, :2]))))
+        predicted.append(_predicted_rate(mu, 2))
+    measured, predicted = np.array(measured), np.array(predicted)
+    return Rates(gaps=g, measured=measured, predicted=predicted,
+                 rel_error=float(np.max(np.abs(measured / predicted - 1))))
+
+
+def _check_width_sweep(x_stacked, widths: Sequence[int], y0) -> tuple[np.ndarray, int, list[int], np.ndarray]:
+    """The 2n stacked views, n, the widths (at least two, each at least 2n so that the features can span the
+    sample) and the orthonormal start Y0 (d, 2n) of a sweep over first-layer widths."""
+    xs = check_stacked_views("x_stacked", x_stacked).astype(np.float64)
     if len(widths) < 2:
         raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
     widths = [check_positive_int(f"widths[{i}]", w, minimum=xs.shape[0]) for i, w in enumerate(widths)]
-    return xs, xs.shape[0] // 2, widths
+    y = check_orthonormal_rows("y0", y0)
+    if y.shape[1] != xs.shape[0]:
+        raise ValueError(f"y0 must have {xs.shape[0]} columns (one per view), got shape {y.shape}")
+    return xs, xs.shape[0] // 2, widths, y
 
 
-def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, times, loss: str,
-                          repeats: int = 1) -> dict[str, np.ndarray]:
-    r"""For each width and draw of the first layer (the widths of one draw are nested: prefixes of the widest
-    layer, see :func:`first_layer`): the learned kernel :math:`G_h(t)=K_h^{1/2}P_h(t)K_h^{1/2}`
-    along the closed-form flow with :math:`\tilde S_h/\lVert\tilde S_\infty\rVert_2`, against the same with
-    :math:`K_\infty` (:func:`relu_nngp`). Returns arrays ``(len(widths), repeats)``: ``trajectory_gap``
-    :math:`\max_t\lVert G_h-G_\infty\rVert_F/\max_t\lVert G_\infty\rVert_F` and ``kernel_error``
-    :math:`\lVert K_h-K_\infty\rVert_F/\lVert K_\infty\rVert_F`; plus ``limit`` (:math:`G_\infty(t)`, ``(T, N, N)``)
-    and ``time_unit`` :math:`1/\lVert\tilde S_\infty\rVert_2` (``times`` are in this unit)."""
-    xs, n, widths = _check_width_sweep(x_stacked, widths)
+@dataclass(frozen=True)
+class WidthGaps:
+    r"""Experiment 4, per width (rows) and draw of the first layer (columns): ``trajectory_gap``
+    :math:`\max_t\lVert F_MF_M^\top-F_\infty F_\infty^\top\rVert_F/\max_t\lVert F_\infty F_\infty^\top\rVert_F` and
+    ``kernel_error`` :math:`\lVert K_M-K_\infty\rVert_F/\lVert K_\infty\rVert_F`, with their log-log slopes
+    against the width. ``times`` (in units of ``time_unit`` :math:`=1/\lVert\tilde S_\infty\rVert_2`, up to
+    ``horizon``), ``k_inf`` :math:`K_\infty`, ``eigengap`` :math:`\mu_d-\mu_{d+1}` of
+    :math:`\tilde S_\infty/\lVert\tilde S_\infty\rVert_2`."""
+    widths: np.ndarray
+    trajectory_gap: np.ndarray
+    kernel_error: np.ndarray
+    gap_slope: float
+    kernel_error_slope: float
+    times: np.ndarray
+    horizon: float
+    time_unit: float
+    eigengap: float
+    k_inf: np.ndarray
+
+
+def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, loss: str, repeats: int = 1,
+                          relaxation_times: float = 10.0, n_times: int = 41) -> WidthGaps:
+    r"""The learned kernel :math:`F_M(t)F_M(t)^\top=K_M^{1/2}P_M(t)K_M^{1/2}` along the closed-form flow with
+    :math:`\tilde S_M/\lVert\tilde S_\infty\rVert_2`, for each width and draw of the first layer, against the same
+    with :math:`K_\infty` (:func:`kernel_ssl.kernels.closed_form_nngp`, ReLU, no bias), up to ``relaxation_times``
+    times :math:`1/(2(\mu_d-\mu_{d+1}))` of the limit. The features are :func:`kernel_ssl.models.random_features`;
+    the widths of one draw are nested (prefixes of the widest layer: one draw, one compiled program).
+
+    Args:
+        key: the PRNG key of the first layers.
+        x_stacked: the stacked views :math:`\tilde X` (``(2n, m)``).
+        widths: at least two widths, each at least :math:`2n`.
+        y0: the common start :math:`Y_0` (``(d, 2n)``, orthonormal rows).
+        loss: ``"contrastive"`` or ``"non_contrastive"`` (the limit needs an eigengap: contrastive).
+        repeats: draws of the first layer.
+        relaxation_times: the horizon in relaxation times of the limit flow.
+        n_times: the number of times compared.
+
+    Returns:
+        A :class:`WidthGaps`.
+    """
+    key = check_key("key", key)
+    xs, n, widths, y = _check_width_sweep(x_stacked, widths, y0)
+    omega = _pair_weights(n, check_choice("loss", loss, LOSSES))
     repeats = check_positive_int("repeats", repeats)
-    t = _check_times(times)
-    k_inf = relu_nngp(xs, xs)
-    s_inf = reduced_matrix(k_inf, n, loss)
+    relaxation_times = check_positive_float("relaxation_times", relaxation_times)
+    n_times = check_positive_int("n_times", n_times, minimum=2)
+    precision.require_float64("grassmann.width_trajectory_gaps")   # K_inf^1/2 and the closed forms in float64
+    k_inf = _nngp(xs)
+    root_inf = linalg.psd_sqrt(k_inf)[0]
+    s_inf = _reduced_matrix(root_inf, omega)
     scale = np.linalg.norm(s_inf, 2)
-    g_inf = reduced_gram(k_inf, oja_closed_form(y0, s_inf / scale, t))
+    rate = _predicted_rate(linalg.descending_eigh(s_inf / scale)[0], y.shape[0])
+    t = np.linspace(0.0, relaxation_times / rate, n_times)
+    g_inf = _outputs_gram(root_inf, _oja_closed_form(y, s_inf / scale, t))
     g_norm = np.linalg.norm(g_inf, axis=(1, 2)).max()
-    out = {"trajectory_gap": np.empty((len(widths), repeats)), "kernel_error": np.empty((len(widths), repeats))}
+    gap, kernel_error = np.empty((len(widths), repeats)), np.empty((len(widths), repeats))
     for j, k in enumerate(jax.random.split(key, repeats)):
-        layer = first_layer(k, max(widths), xs.shape[1])   # nested widths: prefixes of one wide layer
+        layer = models._random_first_layer(k, max(widths), xs.shape[1])   # nested widths: prefixes of one layer
         for i, width in enumerate(widths):
-            phi = np.asarray(layer_features(xs, layer[:width]), dtype=np.float64)
-            k_h = phi @ phi.T
-            g_h = reduced_gram(k_h, oja_closed_form(y0, reduced_matrix(k_h, n, loss) / scale, t))
-            out["trajectory_gap"][i, j] = np.linalg.norm(g_h - g_inf, axis=(1, 2)).max() / g_norm
-            out["kernel_error"][i, j] = np.linalg.norm(k_h - k_inf) / np.linalg.norm(k_inf)
-    out["limit"], out["time_unit"] = g_inf, 1.0 / scale
-    return out
+            phi = _features(xs, layer[:width])
+            k_m = phi @ phi.T
+            root = linalg.psd_sqrt(k_m)[0]
+            g_m = _outputs_gram(root, _oja_closed_form(y, _reduced_matrix(root, omega) / scale, t))
+            gap[i, j] = np.linalg.norm(g_m - g_inf, axis=(1, 2)).max() / g_norm
+            kernel_error[i, j] = np.linalg.norm(k_m - k_inf) / np.linalg.norm(k_inf)
+    return WidthGaps(widths=np.array(widths), trajectory_gap=gap, kernel_error=kernel_error,
+                     gap_slope=loglog_slope(widths, gap.mean(axis=1))[0],
+                     kernel_error_slope=loglog_slope(widths, kernel_error.mean(axis=1))[0],
+                     times=t, horizon=float(t[-1]), time_unit=float(1.0 / scale), eigengap=rate / 2, k_inf=k_inf)
 
 
-def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int], y0, loss: str, dt: float,
-                               steps: int, record_every: int, time_unit: float) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class ConstrainedTraining:
+    r"""Experiment 5, per width: ``kernel_change`` :math:`\lVert\Theta_T-\Theta_0\rVert_F/\lVert\Theta_0\rVert_F` of
+    the constrained tangent kernel (and its log-log ``kernel_change_slope``), ``reduction_error`` the largest
+    relative difference between the network's learned kernel and that of the descent in the reduced coordinates;
+    ``change_limit`` the same change for the infinite-width flow (closed form with :math:`K_\infty`);
+    ``readout_ntk_change`` the relative change of the read-out's own (unconstrained) tangent kernel, by automatic
+    differentiation at :math:`W_0` and :math:`W_T`: exactly 0, the features being fixed."""
+    widths: np.ndarray
+    kernel_change: np.ndarray
+    reduction_error: np.ndarray
+    readout_ntk_change: np.ndarray
+    kernel_change_slope: float
+    change_limit: float
+
+
+def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int], y0, loss: str, lr: float,
+                               steps: int, time_unit: float, n_records: int = 10) -> ConstrainedTraining:
     r"""Train the constrained read-out of the random-feature network at each width (nested prefixes of one first
-    layer drawn from ``key``) by Riemannian gradient descent on the loss of its outputs (``jax.grad``, learning rate ``dt * time_unit``), from :func:`span_initialisation`.
+    layer drawn from ``key``) by :func:`riemannian_descent` on the loss of its outputs (:func:`readout_loss`,
+    ``jax.grad``), from :func:`span_initialisation`, with the step ``lr * time_unit``; alongside, the same descent
+    in the reduced coordinates with :math:`\tilde S_M` (:func:`reduced_matrix`) in units of ``time_unit``.
 
-    Returns per width: ``kernel_change`` :math:`\lVert\Theta_T-\Theta_0\rVert_F/\lVert\Theta_0\rVert_F` of the
-    constrained tangent kernel, ``readout_ntk_change`` (the plain tangent kernel :math:`K_h` of the read-out,
-    before and after: exactly 0), ``displacement`` :math:`\lVert W_T - W_0\rVert_F`, and ``reduction_error``: the
-    largest relative difference, over the recorded steps, between the network's learned kernel and that of the
-    same descent run in the reduced coordinates with :math:`\tilde S_h` (equal up to round-off)."""
-    xs, n, widths = _check_width_sweep(x_stacked, widths)
-    dt, steps, record_every = check_schedule(dt, steps, record_every, step_name="dt")
-    time_unit = check_positive_float("time_unit", time_unit)
-    keys = ("kernel_change", "readout_ntk_change", "displacement", "reduction_error")
-    out = {name: np.empty(len(widths)) for name in keys}
-    layer = first_layer(key, max(widths), xs.shape[1])   # nested widths: prefixes of one wide layer
+    Args:
+        key: the PRNG key of the first layer.
+        x_stacked: the stacked views :math:`\tilde X` (``(2n, m)``).
+        widths: at least two widths, each at least :math:`2n`.
+        y0: the start :math:`Y_0` (``(d, 2n)``, orthonormal rows).
+        loss: ``"contrastive"`` or ``"non_contrastive"``.
+        lr: the step size in units of ``time_unit``; the horizon is ``lr * steps``.
+        steps: the number of steps (a multiple of ``n_records``).
+        time_unit: the time unit (:attr:`WidthGaps.time_unit`).
+        n_records: the number of recorded intervals compared for the reduction.
+
+    Returns:
+        A :class:`ConstrainedTraining`.
+    """
+    key = check_key("key", key)
+    xs, n, widths, y = _check_width_sweep(x_stacked, widths, y0)
+    loss = check_choice("loss", loss, LOSSES)
+    omega = _pair_weights(n, loss)
+    lr, time_unit = check_positive_float("lr", lr), check_positive_float("time_unit", time_unit)
+    n_records = check_positive_int("n_records", n_records)
+    record_at = dynamics.record_steps(steps, every=check_positive_int("steps", steps) // n_records)
+    precision.require_float64("grassmann.constrained_training_sweep")
+    step = riemannian_step(readout_loss(loss))
+    kernel_change, reduction_error, readout_change = (np.empty(len(widths)) for _ in range(3))
+    layer = models._random_first_layer(key, max(widths), xs.shape[1])   # nested widths: prefixes of one layer
     for i, width in enumerate(widths):
-        phi = np.asarray(layer_features(xs, layer[:width]), dtype=np.float64)
-        k_h = phi @ phi.T
-        w0 = span_initialisation(phi, y0)
-        ws = riemannian_descent(readout_loss(phi, n, loss), w0, dt * time_unit, steps, record_every)
-        theta0, theta = constrained_tangent_kernel(phi, ws[0]), constrained_tangent_kernel(phi, ws[-1])
-        out["kernel_change"][i] = np.linalg.norm(theta - theta0) / np.linalg.norm(theta0)
-        k_after = phi @ phi.T  # the features do not move: the read-out's own tangent kernel is K_h throughout
-        out["readout_ntk_change"][i] = np.linalg.norm(k_after - k_h) / np.linalg.norm(k_h)
-        out["displacement"][i] = np.linalg.norm(ws[-1] - ws[0])
-        ys = grassmann_descent(y0, reduced_matrix(k_h, n, loss) * time_unit, dt, steps, record_every)
-        g_net, g_red = network_gram(phi, ws), reduced_gram(k_h, ys)
-        out["reduction_error"][i] = (np.linalg.norm(g_net - g_red, axis=(1, 2)).max()
-                                     / np.linalg.norm(g_red, axis=(1, 2)).max())
-    return out
-
-
-# -------------------------------------------------------------------------------------------- figures
-def subspace_figure(times, bases, top, title: str) -> go.Figure:
-    r"""A plane through the origin of :math:`\mathbb R^3` (rows of ``bases[t]``, ``(T, 2, 3)``) turning toward the plane
-    of the top two eigenvectors (rows of ``top``, ``(3, 3)``: :math:`v_1, v_2, v_3`), with a time slider (precomputed
-    states: works on a static page), next to its largest principal angle to that plane against time. The plane is
-    drawn as a disk and its normal as a line, neither of which depends on the basis chosen inside the plane."""
-    from plotly.subplots import make_subplots
-
-    t = _check_times(times)
-    b = as_finite_array("bases", bases, ndim=3).astype(np.float64)
-    v = as_finite_array("top", top, ndim=2).astype(np.float64)
-    if b.shape[1:] != (2, 3) or b.shape[0] != t.shape[0] or v.shape != (3, 3):
-        raise ValueError(f"bases must be (T, 2, 3) with T = len(times) and top (3, 3), got {b.shape} and {v.shape}")
-    radius, phase = np.meshgrid(np.linspace(0, 1, 4), np.linspace(0, 2 * np.pi, 33))
-    angles = np.degrees(principal_angles(b, v[:2]))[:, 0]
-
-    def disk_xyz(u, w):
-        # 3 decimals: the disk is drawn on a [-1.3, 1.3] cube, and the page stays small (one disk per time)
-        pts = np.round(radius[..., None] * (np.cos(phase)[..., None] * u + np.sin(phase)[..., None] * w), 3)
-        return pts[..., 0], pts[..., 1], pts[..., 2]
-
-    def state(i):
-        """x, y, z of the three moving traces (disk, its normal, the marker on the angle curve) at time i."""
-        u, w = b[i]
-        nv = np.round(np.cross(u, w), 3)
-        dx, dy, dz = disk_xyz(u, w)
-        return ([dx.tolist(), [-nv[0], nv[0]], [float(t[i])]], [dy.tolist(), [-nv[1], nv[1]], [float(angles[i])]],
-                [dz.tolist(), [-nv[2], nv[2]]])
-
-    def disk(x, y, z, name, color, opacity):
-        return go.Surface(x=x, y=y, z=z, surfacecolor=np.zeros_like(radius), colorscale=[[0, color], [1, color]],
-                          showscale=False, opacity=opacity, name=name, showlegend=True, hoverinfo="skip")
-
-    fig = make_subplots(rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "xy"}]], column_widths=[0.62, 0.38],
-                        subplot_titles=("the plane row W(t) in R³", "largest principal angle to the target"))
-    xs, ys, zs = state(0)
-    fig.add_trace(disk(xs[0], ys[0], zs[0], "row space of W(t)", PALETTE[0], 0.6), row=1, col=1)
-    fig.add_trace(go.Scatter3d(x=xs[1], y=ys[1], z=zs[1], mode="lines", line=dict(color=PALETTE[0], width=6),
-                               name="normal of row W(t)"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=xs[2], y=ys[2], mode="markers", marker=dict(color=PALETTE[0], size=12),
-                             name="now", showlegend=False), row=1, col=2)
-    fig.add_trace(disk(*disk_xyz(v[0], v[1]), "top-2 eigenspace (target)", "#999999", 0.2), row=1, col=1)
-    for k, (color, name) in enumerate([(PALETTE[1], "v₁ (top eigenvector)"), (PALETTE[4], "v₂"),
-                                       ("#555555", "v₃ (normal of the target)")]):
-        fig.add_trace(go.Scatter3d(x=[0, 1.2 * v[k, 0]], y=[0, 1.2 * v[k, 1]], z=[0, 1.2 * v[k, 2]],
-                                   mode="lines", name=name,
-                                   line=dict(color=color, width=5, dash="dash" if k == 2 else "solid")), row=1, col=1)
-    fig.add_trace(go.Scatter(x=t, y=angles, mode="lines", line=dict(color=PALETTE[0]), name="angle (closed form)"),
-                  row=1, col=2)
-    steps = []
-    for i, ti in enumerate(t):
-        sx, sy, sz = state(i)
-        # restyle traces 0-2 only (no animation frames: nothing plays on its own, the slider sets the state)
-        steps.append(dict(method="restyle", label=f"{ti:.1f}", args=[{"x": sx, "y": sy, "z": sz + [None]}, [0, 1, 2]]))
-    # look along a direction inside the target plane: the target is seen nearly edge-on, so the disk's tilt
-    # toward it is visible as the disk thins
-    eye = 1.9 * (0.8 * v[0] + 0.45 * v[1] + 0.4 * v[2]) / np.linalg.norm([0.8, 0.45, 0.4])
-    fig.update_layout(
-        sliders=[dict(active=0, currentvalue=dict(prefix="time t: "), pad=dict(t=40), steps=steps)],
-        scene=dict(aspectmode="cube", xaxis=dict(range=[-1.3, 1.3]), yaxis=dict(range=[-1.3, 1.3]),
-                   zaxis=dict(range=[-1.3, 1.3]), camera=dict(eye=dict(x=eye[0], y=eye[1], z=eye[2]))))
-    base_layout(fig, title, "", "", height=600)
-    fig.update_layout(margin=dict(l=10, r=10, t=80, b=10), legend=dict(x=0.0, y=1.0))
-    fig.update_xaxes(title_text="time t", row=1, col=2)
-    fig.update_yaxes(title_text="degrees", type="log", row=1, col=2)
-    return fig
-
-
-def rate_figure(gaps, measured, predicted, title: str) -> go.Figure:
-    """Measured convergence rates (markers) against the eigengap, with the predicted line (dashed)."""
-    g = as_finite_array("gaps", gaps, ndim=1)
-    meas = as_finite_array("measured", measured, ndim=1)
-    pred = as_finite_array("predicted", predicted, ndim=1)
-    if not (g.shape == meas.shape == pred.shape):
-        raise ValueError(f"gaps, measured and predicted must have the same length, got {g.shape}, {meas.shape}, {pred.shape}")
-    order = np.argsort(g)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=g[order], y=pred[order], mode="lines", name="predicted 2(λ_d − λ_d+1)",
-                             line=dict(color="black", dash=THEORY_DASH)))
-    fig.add_trace(go.Scatter(x=g[order], y=meas[order], mode="markers", name="measured (Riemannian descent)",
-                             marker=dict(color=PALETTE[1], size=10)))
-    base_layout(fig, title, "eigengap λ_d − λ_d+1", "decay rate of tan θ_max")
-    return fig
+        phi = _features(xs, layer[:width])
+        psi, k_m = _whitened_features(phi)
+        ws = dynamics.descend(step, jnp.asarray(y @ psi), lr * time_unit, steps, args=(jnp.asarray(phi),),
+                              record_at=record_at).records
+        theta0, theta = k_m - _outputs_gram(phi, ws[0]), k_m - _outputs_gram(phi, ws[-1])
+        kernel_change[i] = np.linalg.norm(theta - theta0) / np.linalg.norm(theta0)
+        ntk0, ntk = (_readout_tangent_kernel(jnp.asarray(phi), ws[j]) for j in (0, -1))
+        readout_change[i] = np.linalg.norm(ntk - ntk0) / np.linalg.norm(ntk0)
+        root = linalg.psd_sqrt(k_m)[0]
+        ys = _grassmann_descent(y, _reduced_matrix(root, omega) * time_unit, lr, record_at).records
+        g_net, g_red = _outputs_gram(phi, ws), _outputs_gram(root, ys)
+        reduction_error[i] = (np.linalg.norm(g_net - g_red, axis=(1, 2)).max()
+                              / np.linalg.norm(g_red, axis=(1, 2)).max())
+    k_inf = _nngp(xs)
+    root_inf = linalg.psd_sqrt(k_inf)[0]
+    g_lim = _outputs_gram(root_inf, _oja_closed_form(y, _reduced_matrix(root_inf, omega) * time_unit,
+                                                     np.array([0.0, lr * steps])))
+    return ConstrainedTraining(widths=np.array(widths), kernel_change=kernel_change, reduction_error=reduction_error,
+                               readout_ntk_change=readout_change,
+                               kernel_change_slope=loglog_slope(widths, kernel_change)[0],
+                               change_limit=float(np.linalg.norm(g_lim[1] - g_lim[0])
+                                                  / np.linalg.norm(k_inf - g_lim[0])))
