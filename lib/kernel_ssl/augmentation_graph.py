@@ -1,28 +1,30 @@
 r"""The augmentation graph: which training points are views of the same source.
 
-``N`` points (all views of all source images) are the vertices; ``A_ij > 0`` when points ``i`` and ``j`` are
-related by augmentation. For views grouped by source image (``n_images`` groups of ``n_views`` views, stored
-image-major: point ``p = image * n_views + view``),
+The ``N`` training points (all views of all source images) are the vertices; :math:`A_{ab} > 0` when points ``a``
+and ``b`` are related by augmentation. For views grouped by source image (``G`` groups of :math:`n_v` views, stored
+image-major: point ``a = group * n_v + view``), with :math:`g_a` the group of point ``a``,
 
-.. math:: A_{ij} = \mathbb 1[g_i = g_j]\,\mathbb 1[i \ne j], \qquad D = \operatorname{diag}(A\mathbf 1), \qquad L = D - A .
+.. math::
+   A_{ab} = \mathbb 1[g_a = g_b]\,\mathbb 1[a \ne b], \qquad D = \operatorname{diag}(A\mathbf 1), \qquad
+   L = D - A .
 
-With groups of equal size ``v`` the spectrum is explicit: ``A`` has eigenvalue ``v - 1`` on the group indicators
-(multiplicity = number of groups) and ``-1`` on the within-group contrasts; ``L`` has ``0`` on the group
-indicators and ``v`` on the within-group contrasts. Dense NumPy arrays (float64): the graphs here have at most
-a few thousand vertices.
+With groups of equal size :math:`n_v` the spectrum is explicit: :math:`A` has eigenvalue :math:`n_v - 1` on the
+group indicators (multiplicity :math:`G`) and :math:`-1` on the within-group contrasts; :math:`L` has
+:math:`\nu = 0` on the group indicators and :math:`\nu = n_v` on the within-group contrasts. Dense NumPy arrays
+(float64): the graphs here have at most a few thousand vertices.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_finite_array, check_positive_int, check_symmetric
+from .validation import as_finite_array, check_bool, check_positive_int, check_symmetric
 
 
-def group_labels(n_images: int, n_views: int) -> np.ndarray:
-    """Source index of every point in image-major order: ``[0]*n_views + [1]*n_views + ...``, shape ``(N,)``."""
-    n_images = check_positive_int("n_images", n_images)
+def group_labels(n_groups: int, n_views: int) -> np.ndarray:
+    """Group (source) index of every point in image-major order: ``[0]*n_views + [1]*n_views + ...``, ``(N,)``."""
+    n_groups = check_positive_int("n_groups", n_groups)
     n_views = check_positive_int("n_views", n_views)
-    return np.repeat(np.arange(n_images), n_views)
+    return np.repeat(np.arange(n_groups), n_views)
 
 
 def _check_groups(groups) -> np.ndarray:
@@ -33,14 +35,13 @@ def _check_groups(groups) -> np.ndarray:
 
 
 def adjacency_from_groups(groups, self_loops: bool = False) -> np.ndarray:
-    r"""Adjacency of the augmentation graph: :math:`A_{ij}=1` if points ``i, j`` share a source (``i != j``).
+    r"""Adjacency of the augmentation graph: :math:`A_{ab}=1` if points ``a, b`` share a source (``a != b``).
 
-    ``self_loops=True`` also sets :math:`A_{ii}=1` (then :math:`A` is the block matrix of ones and its
-    eigenvalues are ``v`` and ``0``). The Laplacian :math:`D-A` is the same either way.
+    ``self_loops=True`` also sets :math:`A_{aa}=1` (then :math:`A` is the block matrix of ones and its
+    eigenvalues are :math:`n_v` and ``0``). The Laplacian :math:`D-A` is the same either way.
     """
     g = _check_groups(groups)
-    if not isinstance(self_loops, bool):
-        raise TypeError(f"self_loops must be True or False, got {self_loops!r}")
+    self_loops = check_bool("self_loops", self_loops)
     a = (g[:, None] == g[None, :]).astype(np.float64)
     if not self_loops:
         np.fill_diagonal(a, 0.0)
@@ -68,12 +69,12 @@ def check_adjacency(adjacency, n_points: int | None = None) -> np.ndarray:
 
 
 def degree(adjacency) -> np.ndarray:
-    r"""Degrees :math:`D_{ii} = \sum_j A_{ij}` as a vector of shape ``(N,)``."""
+    r"""Degrees :math:`D_{aa} = \sum_b A_{ab}` as a vector of shape ``(N,)``."""
     return check_adjacency(adjacency).sum(axis=1)
 
 
 def laplacian(adjacency) -> np.ndarray:
-    r"""Graph Laplacian :math:`L = D - A`; :math:`z^\top L z = \tfrac12\sum_{ij}A_{ij}(z_i-z_j)^2 \ge 0`."""
+    r"""Graph Laplacian :math:`L = D - A`; :math:`u^\top L u = \tfrac12\sum_{ab}A_{ab}(u_a-u_b)^2 \ge 0`."""
     a = check_adjacency(adjacency)
     return np.diag(a.sum(axis=1)) - a
 

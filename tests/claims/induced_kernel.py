@@ -27,13 +27,13 @@ from pathlib import Path
 import nbformat
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "induced_kernel.ipynb"
-QUOTED = ("closed_form_rel_error_contrastive", "closed_form_rel_error_noncontrastive", "block_ratio_base",
+QUOTED = ("closed_form_rel_error_contrastive", "closed_form_rel_error_non_contrastive", "block_ratio_base",
           "block_ratio_induced", "probe_accuracy_base", "probe_accuracy_induced")
 
 
 def check(g):
     assert g["closed_form_rel_error_contrastive"] <= 0.01, g["closed_form_rel_error_contrastive"]
-    assert g["closed_form_rel_error_noncontrastive"] <= 0.01, g["closed_form_rel_error_noncontrastive"]
+    assert g["closed_form_rel_error_non_contrastive"] <= 0.01, g["closed_form_rel_error_non_contrastive"]
     assert g["closed_form_rel_error_ridge"] <= 0.01, g["closed_form_rel_error_ridge"]
     assert g["graph_spectrum_error"] <= 1e-10, g["graph_spectrum_error"]
     assert g["centred_target_error"] <= 1e-10, g["centred_target_error"]
