@@ -1,6 +1,8 @@
 # The two commands of the README. Both bootstrap .venv from requirements.txt and node_modules from
 # package-lock.json (the scripts the website serves itself) on a fresh machine.
 #   make book   execute every chapter and build the HTML into _build/html
+#   make lint   ruff check (rules in pyproject.toml's [tool.ruff]) on the library, tests, benchmarks, tools and
+#               book/_ext; make test runs it first, so a lint error fails the tests
 #   make test   run the lib unit tests, every chapter (papermill, quick=True), the book build, the static
 #               checks of the built site and the browser tests
 SHELL := /bin/bash
@@ -14,7 +16,7 @@ export KERNEL_SSL_RENDERER := book
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book test venv assets clean
+.PHONY: book lint test venv assets clean
 
 venv: $(STAMP)
 
@@ -38,7 +40,10 @@ book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -n --keep-going
 	@test -n "$$(ls _build/html/book/*.html 2>/dev/null)" || { echo "no chapter pages were built"; exit 1; }
 
-test: $(STAMP) $(ASSETS)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint $(ASSETS)
 	$(BIN)/python -m pytest tests
 
 clean:

@@ -46,7 +46,8 @@ def execution_times(cache: Path) -> dict[str, float]:
 
     if not cache.is_dir():
         return {}
-    return {Path(r.uri).stem: r.data.get("execution_seconds", float("nan")) for r in get_cache(cache).list_cache_records()}
+    return {Path(r.uri).stem: r.data.get("execution_seconds", float("nan"))
+            for r in get_cache(cache).list_cache_records()}
 
 
 def page_sizes(html: Path) -> list[tuple[str, int, int]]:
@@ -79,7 +80,7 @@ def report_pages(html: Path) -> None:
         print(f"{name:40s} {size / 1024:9.0f} {own / 1024:13.0f} {total / PAGE_BUDGET_BYTES:7.2f}{flag}")
     static = html / "_static"
     print(f"\nshared scripts and styles (_static): {folder_size(static) / 2 ** 20:.1f} MB, of which "
-          + ", ".join(f"{p.name} {folder_size(p) / 2 ** 20:.1f} MB" if p.is_dir() else f"{p.name} {p.stat().st_size / 2 ** 20:.1f} MB"
+          + ", ".join(f"{p.name} {(folder_size(p) if p.is_dir() else p.stat().st_size) / 2 ** 20:.1f} MB"
                       for p in sorted((static / "vendor").iterdir()) if p.name != "README.txt"))
     print(f"whole website: {folder_size(html) / 2 ** 20:.1f} MB")
 

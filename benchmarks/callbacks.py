@@ -85,7 +85,8 @@ def time_chapter(path: Path) -> dict:
 
 
 def main() -> None:
-    print(f"{'chapter':24s} {'controls':>8s} {'redraws':>8s} {'median ms':>10s} {'max ms':>8s} {'median/budget':>14s}  slowest move")
+    print(f"{'chapter':24s} {'controls':>8s} {'redraws':>8s} {'median ms':>10s} {'max ms':>8s} "
+          f"{'median/budget':>14s}  slowest move")
     for path in chapter_notebooks():
         result = time_chapter(path)
         ms = sorted(result["ms"])

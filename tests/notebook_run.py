@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ CELL_TIMEOUT_S = 300
 GLUE_PREFIX = "application/papermill.record/"
 
 
-@lru_cache(maxsize=None)
+@cache
 def execute(notebook: Path, seed: int, run: int = 0) -> nbformat.NotebookNode:
     """Run ``notebook`` with ``quick=True`` and the given seed (cached per ``(notebook, seed, run)``)."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)

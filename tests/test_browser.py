@@ -85,6 +85,8 @@ SLIDER_JS = """([index, slider, step]) => {
     const tick = ticks[step].getBoundingClientRect();
     return {ticks: ticks.length, x: tick.x + tick.width / 2, y: rail.y + rail.height / 2};
 }"""
+ACTIVE_STEP_JS = """([index, slider]) =>
+    document.querySelectorAll('.plotly-graph-div')[index]._fullLayout.sliders[slider].active"""
 
 
 @dataclass
@@ -188,8 +190,7 @@ def _move_slider(page, fig: dict, slider: int, steps: int, result: Visit) -> Non
     label = f"figure {fig['index'] + 1} ({fig['id'][:8]}), slider {slider + 1}"
     gd = page.locator(".plotly-graph-div").nth(fig["index"])
     gd.scroll_into_view_if_needed()
-    active = page.evaluate(f"(i) => document.querySelectorAll('.plotly-graph-div')[i]._fullLayout.sliders[{slider}].active",
-                           fig["index"])
+    active = page.evaluate(ACTIVE_STEP_JS, [fig["index"], slider])
     target = steps - 1 if active != steps - 1 else 0
     before = page.evaluate(SIGNATURE_JS, [fig["index"], DATA_MARKS])
     where = page.evaluate(SLIDER_JS, [fig["index"], slider, target])
@@ -205,8 +206,7 @@ def _move_slider(page, fig: dict, slider: int, steps: int, result: Visit) -> Non
             }}""", arg=[fig["index"], DATA_MARKS, before], timeout=CHANGE_TIMEOUT_MS)
         result.sliders.append(f"{label}: step {active} -> {target} changed the figure")
     except Exception:  # noqa: BLE001 - timeout: say what did and did not happen
-        now = page.evaluate(f"(i) => document.querySelectorAll('.plotly-graph-div')[i]._fullLayout.sliders[{slider}].active",
-                            fig["index"])
+        now = page.evaluate(ACTIVE_STEP_JS, [fig["index"], slider])
         changed = page.evaluate(SIGNATURE_JS, [fig["index"], DATA_MARKS]) != before
         result.slider_failures.append(f"{label}: clicking step {target} left the slider at step {now} and "
                                       f"{'changed' if changed else 'did not change'} the figure")

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from notebook_run import GLUE_PREFIX, execute, glued_text, glued_values
+from notebook_run import execute, glued_text, glued_values
 from toc import ROOT, chapter_notebooks
 
 CHAPTERS = chapter_notebooks()
@@ -43,7 +43,8 @@ def test_chapter_runs_clean(notebook, seed):
     nb = execute(notebook, seed)
     for i, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", f"cell {i} raised {output.get('ename')}: {output.get('evalue')}"
+            assert output.get("output_type") != "error", \
+                f"cell {i} raised {output.get('ename')}: {output.get('evalue')}"
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 pytest.fail(f"cell {i} wrote to stderr (it would reach the page):\n{output.get('text', '')[:500]}")
 

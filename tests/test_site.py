@@ -16,6 +16,7 @@ import nbformat
 import pytest
 import yaml
 
+import kernel_ssl
 from book_build import HTML, build_book
 from toc import ROOT, chapter_notebooks, toc_files
 
@@ -222,6 +223,10 @@ def test_status_page_reports_every_chapter_and_versions(built):
         assert re.search(rf" {re.escape(package)} \d+\.\d+", text), f"status page lacks the version of {package}"
     for script in ("plotly.js", "MathJax", "RequireJS"):
         assert re.search(rf"{script} \d+\.\d+", text), f"status page lacks the version of {script}"
+    # the book's own library (kernel_ssl.__version__, the one place it is written) and the commit built from
+    assert f" kernel_ssl {kernel_ssl.__version__} " in text, \
+        f"status page lacks the library version kernel_ssl {kernel_ssl.__version__}"
+    assert re.search(r" Git commit ([0-9a-f]{4,}|unknown) ", text), "status page lacks the git commit it was built from"
 
 
 def test_teachers_page_lists_every_chapter(built):

@@ -15,7 +15,7 @@ if "google.colab" in sys.modules and not os.path.exists("/content/book-src"):
     subprocess.run(["git", "clone", "--quiet", "--depth", "1", "{url}", "/content/book-src"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-r", "/content/book-src/requirements.txt"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "/content/book-src"], check=True)
-    print("Installed. Restart the runtime now (Runtime > Restart session), then run all cells from the top.")'''
+    print("Installed. Restart the runtime now (Runtime > Restart session), then run all cells from the top.")'''  # noqa: E501 - the cell every chapter carries, verbatim
 
 
 def repository_url() -> str:

@@ -10,6 +10,9 @@ Directives (used by book/status.md and book/teachers.md):
     embed manager); see offline_assets.py.
 ``{build-machine}``
     Python version, operating system and CPU count of the machine that built the website.
+``{book-source}``
+    The version of the book's library (``kernel_ssl.__version__``, the one place it is written) and the git
+    commit the website was built from (short hash; "unknown" where git or the repository is unavailable).
 ``{chapter-guide}``
     One row per chapter notebook in _toc.yml: its run time when this website was built (from myst-nb's
     execution records, filled in once every chapter has run) and the parameters of its ``parameters`` cell
@@ -22,14 +25,15 @@ import io
 import json
 import os
 import platform
+import subprocess
 import sys
 import tokenize
 from importlib import metadata
 from pathlib import Path
 
 from docutils import nodes
-from sphinx.application import Sphinx
 from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
@@ -70,7 +74,7 @@ class PackageVersions(SphinxDirective):
             try:
                 rows.append([name, metadata.version(name)])
             except metadata.PackageNotFoundError:
-                raise self.error(f"package-versions: {name!r} is not installed in the build environment")
+                raise self.error(f"package-versions: {name!r} is not installed in the build environment") from None
         self.env.note_reread()  # versions are read from the environment on every build
         return [table(["Package", "Version"], rows)]
 
@@ -97,6 +101,35 @@ class BuildMachine(SphinxDirective):
         rows = [["Python", platform.python_version()],
                 ["Operating system", f"{platform.system()} {platform.release()} ({platform.machine()})"],
                 ["CPU cores available to the build", str(cpu_cores())]]
+        self.env.note_reread()
+        return [table(None, rows)]
+
+
+def library_version() -> str:
+    """``kernel_ssl.__version__``: the version of the library the chapters ran with."""
+    import kernel_ssl
+
+    return kernel_ssl.__version__
+
+
+def git_commit(repository: str | Path) -> str:
+    """Short hash of the commit checked out in ``repository``, or "unknown" (no git, not a repository)."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repository, capture_output=True,
+                              text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+class BookSource(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        try:
+            version = library_version()
+        except ImportError as exc:
+            raise self.error(f"book-source: the kernel_ssl library does not import in the build environment: "
+                             f"{exc}") from None
+        rows = [["kernel_ssl", version], ["Git commit", git_commit(self.env.srcdir)]]
         self.env.note_reread()
         return [table(None, rows)]
 
@@ -191,6 +224,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("package-versions", PackageVersions)
     app.add_directive("served-scripts", ServedScripts)
     app.add_directive("build-machine", BuildMachine)
+    app.add_directive("book-source", BookSource)
     app.add_node(chapter_guide)
     app.add_directive("chapter-guide", ChapterGuide)
     app.add_post_transform(ChapterGuideTransform)

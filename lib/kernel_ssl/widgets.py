@@ -47,6 +47,19 @@ def live_figure(controls: Mapping[str, widgets.ValueWidget], make_figure: Callab
     cell's reply; that concurrent send can swallow the reply's wake-up and leave the execution waiting
     forever (seen here: a chapter stalled after its widget cell had finished in the kernel). Assigning
     ``outputs`` sends the state from the kernel only, and a browser front end shows it the same way.
+
+    Args:
+        controls: parameter name -> ipywidgets value widget (at least one), laid out in one row.
+        make_figure: called as ``make_figure(**values)``; returns what to show (a plotly figure or anything
+            IPython can display).
+        title: a bold header above the controls (none if empty).
+
+    Returns:
+        The ``VBox`` to display: the header, the controls and the output area.
+
+    Raises:
+        TypeError: if ``controls`` is not a mapping of value widgets or ``make_figure`` is not callable.
+        ValueError: if ``controls`` is empty (and whatever ``make_figure`` raises at the initial values).
     """
     if not isinstance(controls, Mapping):
         raise TypeError(f"controls must map names to widgets (a dict), got {type(controls).__name__}")
