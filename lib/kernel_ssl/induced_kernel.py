@@ -43,6 +43,7 @@ from .validation import (
     as_finite_array,
     check_bool,
     check_choice,
+    check_cross_block,
     check_key,
     check_positive_float,
     check_positive_int,
@@ -99,14 +100,6 @@ def _check_group_labels(groups, n: int) -> tuple[np.ndarray, int]:
     if g.min() < 0 or np.unique(g).size != int(g.max()) + 1:
         raise ValueError("groups must be labelled 0..G-1, every label used")
     return g.astype(np.int64), int(g.max()) + 1
-
-
-def _check_cross(name: str, cross, n: int) -> np.ndarray:
-    c = as_finite_array(name, cross, ndim=2).astype(np.float64)
-    if c.shape[1] != n:
-        raise ValueError(f"{name} must have {n} columns (k between the evaluation points, one per row, and the "
-                         f"{n} training points), got shape {c.shape}")
-    return c
 
 
 # --------------------------------------------------------------------------------------- spectral closed forms
@@ -181,7 +174,7 @@ def induced_features(factor: GramFactor, values, vectors, cross, d: int) -> np.n
     if u.shape != (factor.n, w.shape[0]):
         raise ValueError(f"vectors must have shape ({factor.n}, {w.shape[0]}), got {u.shape}")
     d = check_positive_int("d", d, maximum=w.shape[0])
-    return _induced_features(factor, w, u, _check_cross("cross", cross, factor.n), d)
+    return _induced_features(factor, w, u, check_cross_block("cross", cross, factor.n), d)
 
 
 def _induced_features(factor: GramFactor, w: np.ndarray, u: np.ndarray, cross: np.ndarray, d: int) -> np.ndarray:
@@ -325,8 +318,8 @@ def induced_kernel(factor: GramFactor, target, cross_left, cross_right=None) -> 
     m = check_symmetric("target", target)
     if m.shape[0] != factor.n:
         raise ValueError(f"target must be {factor.n} x {factor.n} (one row per training point), got {m.shape}")
-    left = _check_cross("cross_left", cross_left, factor.n)
-    right = None if cross_right is None else _check_cross("cross_right", cross_right, factor.n)
+    left = check_cross_block("cross_left", cross_left, factor.n)
+    right = None if cross_right is None else check_cross_block("cross_right", cross_right, factor.n)
     return _induced_kernel(factor, m, left, right)
 
 
@@ -340,7 +333,7 @@ def embed(coeffs, cross) -> np.ndarray:
     r"""Representations :math:`f(x)=B^\top k_X(x)` of evaluation points: :math:`k(X_{\rm new},X)B`, ``(n_new, d)``
     from ``cross`` ``(n_new, N)`` and ``coeffs`` :math:`B` ``(N, d)``."""
     b = as_finite_array("coeffs", coeffs, ndim=2)
-    return _check_cross("cross", cross, b.shape[0]) @ b
+    return check_cross_block("cross", cross, b.shape[0]) @ b
 
 
 # ---------------------------------------------------------------------------------- gradient descent (JAX)
@@ -642,7 +635,7 @@ def descent_to_closed_form(key: jax.Array, gram, cross, adjacency, target, d: in
     factor = linalg.factor_gram(gram)
     reference = induced_kernel(factor, target, cross)
     run = train_kernel_model(key, gram, adjacency, d, loss, steps=steps, alpha=alpha, ridge=ridge, penalty=penalty)
-    learned = _check_cross("cross", cross, factor.n) @ run.history          # f(x) = B^T k_X(x) along the run
+    learned = check_cross_block("cross", cross, factor.n) @ run.history          # f(x) = B^T k_X(x) along the run
     gram_new = learned @ np.swapaxes(learned, 1, 2)
     error = np.linalg.norm(gram_new - reference, axis=(1, 2)) / np.linalg.norm(reference)
     return DescentToClosedForm(t=run.t, error=error, final_error=float(error[-1]))

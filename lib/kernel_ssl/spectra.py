@@ -28,7 +28,14 @@ import numpy as np
 from . import linalg
 from .data import swap_views
 from .linalg import RANK_RTOL
-from .validation import as_finite_array, check_positive_int, check_same_shape, check_stacked_views, check_symmetric
+from .validation import (
+    as_finite_array,
+    check_cross_block,
+    check_positive_int,
+    check_same_shape,
+    check_stacked_views,
+    check_symmetric,
+)
 
 
 def pair_cross_correlation(x, x_prime) -> np.ndarray:
@@ -115,14 +122,6 @@ def closed_form_outputs(kernel, d: int) -> np.ndarray:
     return root @ vectors / np.sqrt(values)
 
 
-def _check_cross(name: str, cross, n_views: int) -> np.ndarray:
-    c = as_finite_array(name, cross, ndim=2).astype(np.float64)
-    if c.shape[1] != n_views:
-        raise ValueError(f"{name} must be (n_new, {n_views}): one row k_X(x)^T per new point, one column per "
-                         f"training view; got shape {c.shape}")
-    return c
-
-
 def _embedding_map(kernel, d: int) -> tuple[np.ndarray, int]:
     # K^{+1/2} U_d Lambda_d^{-1/2}, (N, d): f*(x) = map^T k_X(x)
     values, vectors, _, inv_root = _kernel_solution(kernel, d)
@@ -141,7 +140,7 @@ def closed_form_embedding(kernel, cross, d: int) -> np.ndarray:
         The embeddings, one per row, ``(n_new, d)``.
     """
     map_, n_views = _embedding_map(kernel, d)
-    return _check_cross("cross", cross, n_views) @ map_
+    return check_cross_block("cross", cross, n_views) @ map_
 
 
 def closed_form_kernel(kernel, cross_left, cross_right, d: int) -> np.ndarray:
@@ -157,5 +156,5 @@ def closed_form_kernel(kernel, cross_left, cross_right, d: int) -> np.ndarray:
         ``(n_left, n_right)``.
     """
     map_, n_views = _embedding_map(kernel, d)
-    left = _check_cross("cross_left", cross_left, n_views) @ map_
-    return left @ (_check_cross("cross_right", cross_right, n_views) @ map_).T
+    left = check_cross_block("cross_left", cross_left, n_views) @ map_
+    return left @ (check_cross_block("cross_right", cross_right, n_views) @ map_).T

@@ -228,3 +228,13 @@ def check_key(name: str, key: Any) -> Any:
         raise TypeError(f"{name} must be a JAX PRNG key (jax.random.PRNGKey(seed)), got "
                         f"{type(key).__name__} of shape {np.shape(key)}")
     return key
+
+
+def check_cross_block(name: str, cross: Any, n: int) -> np.ndarray:
+    r"""A block of kernel rows for new points, :math:`k_X(x)^\top` one per row: ``(n_new, n)`` in float64, with
+    ``n`` the number of training points (the book's one convention for cross-kernel blocks)."""
+    c = as_finite_array(name, cross, ndim=2).astype(np.float64)
+    if c.shape[1] != n:
+        raise ValueError(f"{name} must have {n} columns, one per training point ({name} must be (n_new, {n}): one "
+                         f"row k_X(x)^T per new point), got shape {c.shape}")
+    return c
