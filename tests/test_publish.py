@@ -25,6 +25,18 @@ def test_names_are_snake_case(name):
         published({name: 1.0})
 
 
-def test_arrays_are_refused():
-    with pytest.raises(TypeError, match="must be a number"):
-        published({"x": np.ones(3)})
+def test_one_dimensional_sequences_become_lists_of_python_numbers():
+    out = published({"x": np.asarray([0.5, 2.0]), "n": (1, 2), "empty": []})
+    assert out == {"x": [0.5, 2.0], "n": [1, 2], "empty": []}
+    assert all(type(v) is float for v in out["x"])
+
+
+@pytest.mark.parametrize("value", [np.ones((2, 2)), ["a", "b"], [1.0, [2.0]]])
+def test_other_arrays_are_refused(value):
+    with pytest.raises((TypeError, ValueError), match="sequence|inhomogeneous"):
+        published({"x": value})
+
+
+def test_non_finite_entry_is_refused_by_index():
+    with pytest.raises(ValueError, match=r"x\[1\] is nan"):
+        published({"x": [1.0, float("nan")]})

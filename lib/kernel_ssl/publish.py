@@ -1,7 +1,8 @@
 """Publishing a chapter's numbers with ``myst_nb.glue``, so the text quotes the live value and the tests read it.
 
 One call publishes a whole result: ``publish(step_times_max_rel_error=err, staircase_steps=n)`` or
-``publish(**asdict(result))`` instead of a run of ``glue(name, value, display=False)`` lines.
+``publish(**asdict(result))`` instead of a run of ``glue(name, value, display=False)`` lines. A one-dimensional
+sequence of numbers (a list, tuple or 1-d array) is published as a list of Python numbers.
 """
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ from typing import Any
 import numpy as np
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _sequence(name: str, value: Any) -> list[Any]:
+    # a glued list is read back by the tests with ast.literal_eval, so every entry must be a plain finite number
+    array = np.asarray(value)
+    if array.ndim != 1 or array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a one-dimensional sequence of real numbers to be published, got shape "
+                        f"{array.shape} and dtype {array.dtype}")
+    return [_plain(f"{name}[{i}]", entry) for i, entry in enumerate(array.tolist())]
 
 
 def _plain(name: str, value: Any) -> Any:
@@ -27,7 +37,10 @@ def _plain(name: str, value: Any) -> Any:
             raise ValueError(f"{name} is {number}: a published number must be finite (the run that computes it "
                              f"failed or diverged)")
         return number
-    raise TypeError(f"{name} must be a number, a bool or a string to be published, got {type(value).__name__}")
+    if isinstance(value, (list, tuple)) or (hasattr(value, "shape") and np.ndim(value) == 1):
+        return _sequence(name, value)
+    raise TypeError(f"{name} must be a number, a bool, a string or a 1-d sequence of numbers to be published, got "
+                    f"{type(value).__name__}")
 
 
 def published(values: Mapping[str, Any]) -> dict[str, Any]:
