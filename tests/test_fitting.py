@@ -56,3 +56,33 @@ def test_loglog_slope_bad_inputs(x, y, pattern):
 def test_linear_fit_bad_inputs(x, y, pattern):
     with pytest.raises(ValueError, match=pattern):
         fitting.linear_fit(x, y)
+
+
+def test_slope_interval_of_an_exact_power_law_is_the_exponent():
+    from kernel_ssl.fitting import loglog_slope_interval
+
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    exact = loglog_slope_interval(x, 3 * x**-0.5)
+    assert abs(exact.slope + 0.5) < 1e-12 and exact.stderr < 1e-12
+    assert exact.low == pytest.approx(-0.5, abs=1e-10) and exact.high == pytest.approx(-0.5, abs=1e-10)
+
+
+def test_slope_interval_coverage_is_near_its_level():
+    from kernel_ssl.fitting import loglog_slope_interval
+
+    rng = np.random.default_rng(1)
+    xs = np.repeat([64.0, 128.0, 256.0, 512.0], 3)
+    hits = 0
+    for _ in range(400):
+        fit = loglog_slope_interval(xs, xs**-0.75 * np.exp(0.2 * rng.standard_normal(xs.size)))
+        hits += fit.low <= -0.75 <= fit.high
+    assert 0.91 <= hits / 400 <= 0.99  # binomial sd of the coverage at 400 draws is 0.011
+
+
+@pytest.mark.parametrize("kwargs", [dict(x=[1.0, 2.0], y=[1.0, 2.0]), dict(x=[1.0, 2.0, 3.0], y=[1.0, -2.0, 3.0]),
+                                    dict(x=[1.0, 2.0, 3.0], y=[1.0, 2.0, 3.0], confidence=1.0)])
+def test_slope_interval_refuses_bad_input(kwargs):
+    from kernel_ssl.fitting import loglog_slope_interval
+
+    with pytest.raises(ValueError, match="x and y|confidence"):
+        loglog_slope_interval(**kwargs)

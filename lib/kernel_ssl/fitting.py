@@ -1,7 +1,10 @@
 """Fits used to read claims off measurements (log-log slopes, linear slopes)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy import stats
 
 from .validation import as_finite_array
 
@@ -25,3 +28,43 @@ def loglog_slope(x, y) -> tuple[float, float]:
     if np.any(xa <= 0) or np.any(ya <= 0):
         raise ValueError("x and y must be positive for a log-log fit")
     return linear_fit(np.log(xa), np.log(ya))
+
+
+@dataclass(frozen=True)
+class SlopeInterval:
+    """A least-squares slope with its standard error and a two-sided confidence interval ``[low, high]``."""
+
+    slope: float
+    stderr: float
+    low: float
+    high: float
+
+
+def loglog_slope_interval(x, y, confidence: float = 0.95) -> SlopeInterval:
+    r"""Slope of ``log y`` against ``log x`` with its Student-t interval.
+
+    :math:`\hat b \pm t_{1-(1-c)/2,\,n-2}\,\mathrm{se}(\hat b)` from ``scipy.stats.linregress``; the interval
+    assumes independent, equal-variance residuals in log space, so pass one point per independent measurement
+    (every seed's value at every width, not their mean) to let the spread over seeds set its width.
+
+    Args:
+        x: positive abscissae (for example widths), 1-d, at least three points and not all equal.
+        y: positive ordinates of the same length.
+        confidence: the interval's level, in (0, 1).
+
+    Returns:
+        The slope, its standard error and the interval.
+    """
+    xa = as_finite_array("x", x, ndim=1)
+    ya = as_finite_array("y", y, ndim=1)
+    if xa.shape != ya.shape or xa.size < 3:
+        raise ValueError(f"x and y must be 1-D of equal length >= 3 for an interval, got {xa.shape} and {ya.shape}")
+    if np.any(xa <= 0) or np.any(ya <= 0):
+        raise ValueError("x and y must be positive for a log-log fit")
+    if np.ptp(xa) == 0:
+        raise ValueError("x must not be constant (the slope is undefined)")
+    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
+        raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}")
+    fit = stats.linregress(np.log(xa), np.log(ya))
+    half = float(stats.t.ppf(0.5 + confidence / 2, xa.size - 2) * fit.stderr)
+    return SlopeInterval(float(fit.slope), float(fit.stderr), float(fit.slope) - half, float(fit.slope) + half)
