@@ -106,3 +106,10 @@ def test_relative_frobenius_error():
         linalg.relative_frobenius_error(np.ones(2), np.zeros(2))
     with pytest.raises(ValueError, match="same shape"):
         linalg.relative_frobenius_error(np.ones(2), np.ones(3))
+
+
+def test_psd_errors_name_the_callers_argument():
+    with pytest.raises(ValueError, match=r"^kernel "):
+        linalg.psd_sqrt(-np.eye(3), name="kernel")
+    with pytest.raises(ValueError, match=r"^gram "):
+        linalg.range_projector(np.diag([1.0, -0.5]), name="gram")

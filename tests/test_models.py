@@ -113,7 +113,7 @@ def test_parameter_distance():
     (lambda: nt.stax_two_layer(8, 2, "relu", -1.0), ValueError, r"bias_std must be a finite number >= 0"),
     (lambda: models.random_first_layer(KEY, 0, 3), ValueError, r"width must be at least 1"),
     (lambda: models.random_first_layer(KEY, 4, 2.0), TypeError, r"input_dim must be an integer"),
-    (lambda: models.random_features(X, np.ones((4, 3))), ValueError, r"v must have 5 columns"),
+    (lambda: models.random_features(X, np.ones((4, 3))), ValueError, r"x and v must have the same input dim.*5 and 3"),
     (lambda: models.random_features(X[0], np.ones((4, 5))), ValueError, r"x must be a 2-D array"),
 ])
 def test_bad_inputs(call, exc, pattern):

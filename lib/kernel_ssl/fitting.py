@@ -9,24 +9,28 @@ from scipy import stats
 from .validation import as_finite_array
 
 
-def linear_fit(x, y) -> tuple[float, float]:
-    """Least-squares line ``y ~ slope * x + intercept``; returns ``(slope, intercept)``."""
+def _check_xy(x, y, minimum: int, log: bool) -> tuple[np.ndarray, np.ndarray]:
     xa = as_finite_array("x", x, ndim=1)
     ya = as_finite_array("y", y, ndim=1)
-    if xa.shape != ya.shape or xa.size < 2:
-        raise ValueError(f"x and y must be 1-D of equal length >= 2, got {xa.shape} and {ya.shape}")
+    if xa.shape != ya.shape or xa.size < minimum:
+        raise ValueError(f"x and y must be 1-D of equal length >= {minimum}, got {xa.shape} and {ya.shape}")
+    if log and (np.any(xa <= 0) or np.any(ya <= 0)):
+        raise ValueError("x and y must be positive for a log-log fit")
     if np.ptp(xa) == 0:
         raise ValueError("x must not be constant (the slope is undefined)")
+    return xa, ya
+
+
+def linear_fit(x, y) -> tuple[float, float]:
+    """Least-squares line ``y ~ slope * x + intercept``; returns ``(slope, intercept)``."""
+    xa, ya = _check_xy(x, y, 2, log=False)
     slope, intercept = np.polyfit(xa, ya, 1)
     return float(slope), float(intercept)
 
 
 def loglog_slope(x, y) -> tuple[float, float]:
     """Slope and intercept of ``log y`` against ``log x`` (natural logs; the slope is base-free)."""
-    xa = as_finite_array("x", x, ndim=1)
-    ya = as_finite_array("y", y, ndim=1)
-    if np.any(xa <= 0) or np.any(ya <= 0):
-        raise ValueError("x and y must be positive for a log-log fit")
+    xa, ya = _check_xy(x, y, 2, log=True)
     return linear_fit(np.log(xa), np.log(ya))
 
 
@@ -55,14 +59,7 @@ def loglog_slope_interval(x, y, confidence: float = 0.95) -> SlopeInterval:
     Returns:
         The slope, its standard error and the interval.
     """
-    xa = as_finite_array("x", x, ndim=1)
-    ya = as_finite_array("y", y, ndim=1)
-    if xa.shape != ya.shape or xa.size < 3:
-        raise ValueError(f"x and y must be 1-D of equal length >= 3 for an interval, got {xa.shape} and {ya.shape}")
-    if np.any(xa <= 0) or np.any(ya <= 0):
-        raise ValueError("x and y must be positive for a log-log fit")
-    if np.ptp(xa) == 0:
-        raise ValueError("x must not be constant (the slope is undefined)")
+    xa, ya = _check_xy(x, y, 3, log=True)
     if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
         raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}")
     fit = stats.linregress(np.log(xa), np.log(ya))

@@ -24,14 +24,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from .models import ACTIVATIONS, Params, _sigma, _sigma_prime
-from .validation import as_finite_array, check_choice, check_positive_float, check_positive_int
+from .validation import as_finite_array, check_choice, check_positive_float, check_positive_int, check_same_columns
 
 
 def _check_inputs(x1, x2) -> None:
-    a = as_finite_array("x1", x1, ndim=2)
-    b = as_finite_array("x2", x2, ndim=2)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"x1 and x2 must have the same input dimension, got {a.shape[1]} and {b.shape[1]}")
+    check_same_columns("x1", x1, "x2", x2)
 
 
 def _check_input_dim(params: Params, x1) -> None:
@@ -211,10 +208,7 @@ def closed_form_ntk(x1: jnp.ndarray, x2: jnp.ndarray, activation: str = "relu",
     :math:`\mathbb E[\sigma'\sigma']=\frac4\pi\big((1+2q)(1+2q')-4c^2\big)^{-1/2}`.
 
     Args:
-        x1: the first inputs, ``(n1, m)``, one per row.
-        x2: the second inputs, ``(n2, m)`` (the same input dimension :math:`m`).
-        activation: :math:`\sigma`, ``"relu"`` or ``"erf"``.
-        bias_std: the bias scale :math:`\beta\ge0`.
+        x1, x2, activation, bias_std: as in :func:`closed_form_nngp`.
 
     Returns:
         :math:`K_\infty(X_1, X_2)`, ``(n1, n2)``: the NTK, :math:`\Theta_\infty = K_\infty\otimes I_d`.
@@ -272,10 +266,8 @@ def rbf_gram(x1, x2, gamma: float) -> np.ndarray:
     """
     from sklearn.metrics.pairwise import rbf_kernel
 
-    a = as_finite_array("x1", x1, ndim=2).astype(np.float64)
-    b = as_finite_array("x2", x2, ndim=2).astype(np.float64)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"x1 and x2 must have the same input dimension, got {a.shape[1]} and {b.shape[1]}")
+    _check_inputs(x1, x2)
+    a, b = np.asarray(x1, dtype=np.float64), np.asarray(x2, dtype=np.float64)
     gamma = check_positive_float("gamma", gamma)
     return rbf_kernel(a, b, gamma=gamma)
 

@@ -49,26 +49,27 @@ def _psd_spectrum(name: str, matrix, psd_rtol: float) -> tuple[np.ndarray, np.nd
     return w, u
 
 
-def psd_sqrt(matrix, psd_rtol: float = PSD_RTOL) -> tuple[np.ndarray, np.ndarray]:
+def psd_sqrt(matrix, psd_rtol: float = PSD_RTOL, name: str = "matrix") -> tuple[np.ndarray, np.ndarray]:
     r""":math:`K^{1/2}` and the pseudo-inverse root :math:`K^{+1/2}` (on the range of :math:`K`) of a PSD matrix.
 
     Eigenvalues below ``RANK_RTOL`` times the largest count as zero (a centred or rank-deficient kernel): both
     roots vanish on that null space, so :math:`K^{1/2}K^{+1/2} = \Pi`, the projector onto the range of :math:`K`.
-    Raises ``ValueError`` if ``matrix`` is not symmetric, or has an eigenvalue below ``-psd_rtol`` times the largest.
+    Raises ``ValueError`` if ``matrix`` is not symmetric, or has an eigenvalue below ``-psd_rtol`` times the largest;
+    the message names the caller's argument ``name`` (e.g. ``"kernel"``).
     """
     psd_rtol = check_positive_float("psd_rtol", psd_rtol)
-    w, u = _psd_spectrum("matrix", matrix, psd_rtol)
+    w, u = _psd_spectrum(name, matrix, psd_rtol)
     keep = w > RANK_RTOL * w[-1]
     root = np.sqrt(np.where(keep, w, 0.0))
     inv_root = np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)
     return (u * root) @ u.T, (u * inv_root) @ u.T
 
 
-def range_projector(matrix, psd_rtol: float = PSD_RTOL) -> np.ndarray:
+def range_projector(matrix, psd_rtol: float = PSD_RTOL, name: str = "matrix") -> np.ndarray:
     r""":math:`\Pi`, the orthogonal projector onto the range of a PSD matrix (eigenvalues above ``RANK_RTOL``
-    times the largest)."""
+    times the largest); errors as in :func:`psd_sqrt`."""
     psd_rtol = check_positive_float("psd_rtol", psd_rtol)
-    w, u = _psd_spectrum("matrix", matrix, psd_rtol)
+    w, u = _psd_spectrum(name, matrix, psd_rtol)
     keep = u[:, w > RANK_RTOL * w[-1]]
     return keep @ keep.T
 

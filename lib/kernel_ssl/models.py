@@ -22,7 +22,13 @@ import numpy as np
 from jax.scipy.special import erf
 
 from . import precision
-from .validation import as_finite_array, check_choice, check_key, check_positive_float, check_positive_int
+from .validation import (
+    check_choice,
+    check_key,
+    check_positive_float,
+    check_positive_int,
+    check_same_columns,
+)
 
 Params = dict[str, jnp.ndarray]
 ACTIVATIONS = ("relu", "erf")
@@ -109,16 +115,8 @@ def _check_batch(params: Params, x) -> None:
 
 
 def preactivations(params: Params, x: jnp.ndarray, bias_std: float = 0.0) -> jnp.ndarray:
-    r"""Hidden pre-activations :math:`h = Vx/\sqrt m + \beta b` of a batch, one point per row.
-
-    Args:
-        params: the network ``{"V", "b", "W"}``.
-        x: the inputs, ``(n, m)``.
-        bias_std: :math:`\beta\ge0`.
-
-    Returns:
-        :math:`h`, ``(n, M)``.
-    """
+    r"""Hidden pre-activations :math:`h = Vx/\sqrt m + \beta b` of a batch, one point per row: ``(n, M)``.
+    ``params``, ``x`` and ``bias_std`` as in :func:`two_layer_apply`."""
     _check_batch(params, x)
     return _preactivations(params, jnp.asarray(x), check_positive_float("bias_std", bias_std, allow_zero=True))
 
@@ -199,10 +197,7 @@ def random_features(x: jnp.ndarray, v: jnp.ndarray) -> jnp.ndarray:
 
     :math:`\varphi_M(x)^\top\varphi_M(x')` is an average of :math:`M` i.i.d. terms whose mean is the NNGP kernel
     :math:`\mathbb E[\sigma(u)\sigma(v)]` (:func:`kernel_ssl.kernels.closed_form_nngp`)."""
-    xa = as_finite_array("x", x, ndim=2)
-    va = as_finite_array("v", v, ndim=2)
-    if va.shape[1] != xa.shape[1]:
-        raise ValueError(f"v must have {xa.shape[1]} columns (the input dimension of x), got shape {va.shape}")
+    check_same_columns("x", x, "v", v)
     v = jnp.asarray(v)
     return _random_features(jnp.asarray(x, dtype=v.dtype), v)
 

@@ -40,16 +40,8 @@ def as_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarra
 
 
 def check_finite(name: str, value: Any, ndim: int | None = None) -> None:
-    """Like :func:`as_finite_array` but returns nothing (use when the array itself is kept as is).
-
-    Args:
-        name: the argument's name, used in the error messages.
-        value: the array-like to check.
-        ndim: the required number of dimensions (default any).
-
-    Returns:
-        None; raises as :func:`as_finite_array` does.
-    """
+    """:func:`as_finite_array` for its checks only (same arguments, same errors), where the caller keeps its own
+    array as it is."""
     as_finite_array(name, value, ndim)
 
 
@@ -146,6 +138,25 @@ def check_same_shape(name_a: str, a: Any, name_b: str, b: Any) -> None:
     sa, sb = np.shape(a), np.shape(b)
     if sa != sb:
         raise ValueError(f"{name_a} and {name_b} must have the same shape, got {sa} and {sb}")
+
+
+def check_same_columns(name_a: str, a: Any, name_b: str, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Check two finite 2-D arrays with one point per row and the same number of columns (input dimension).
+
+    Args:
+        name_a, a, name_b, b: the two arguments' names and values, as in :func:`check_same_shape`.
+
+    Returns:
+        Both as NumPy arrays (:func:`as_finite_array`).
+
+    Raises:
+        ValueError: if either is not a finite 2-D array or their column counts differ.
+    """
+    xa, xb = as_finite_array(name_a, a, ndim=2), as_finite_array(name_b, b, ndim=2)
+    if xa.shape[1] != xb.shape[1]:
+        raise ValueError(f"{name_a} and {name_b} must have the same input dimension, got {xa.shape[1]} and "
+                         f"{xb.shape[1]} columns")
+    return xa, xb
 
 
 def check_symmetric(name: str, value: Any, rtol: float = 1e-8) -> np.ndarray:

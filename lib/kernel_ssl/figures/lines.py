@@ -76,11 +76,11 @@ def measured_and_theory(measured: Mapping[str, Series], theory: Mapping[str, Ser
 
 def curves(t, measured: Mapping[str, np.ndarray], title: str, xaxis: str, yaxis: str,
            predicted: Mapping[str, np.ndarray] | None = None, log_x: bool = False,
-           log_y: bool = False) -> go.Figure:
-    r"""Curves against one time axis ``t``: each measured series solid, each predicted series (same names) dashed.
+           log_y: bool = False, mode: str = "lines") -> go.Figure:
+    r"""Series against one x axis ``t``: each measured series solid, each predicted series (same names) dashed.
 
     Args:
-        t: the common x values ``(T,)``, e.g. the effective time :math:`t=\eta\times\text{step}`.
+        t: the common x values ``(T,)``, e.g. the effective time :math:`t=\eta\times\text{step}` or the widths.
         measured: legend name -> values ``(T,)``.
         title: the figure title.
         xaxis: the x-axis label.
@@ -88,6 +88,7 @@ def curves(t, measured: Mapping[str, np.ndarray], title: str, xaxis: str, yaxis:
         predicted: legend name -> predicted values ``(T,)`` (default none).
         log_x: log-scale x axis.
         log_y: log-scale y axis.
+        mode: how measurements are drawn (:data:`MODES`).
 
     Returns:
         The plotly figure (:func:`measured_and_theory`).
@@ -95,30 +96,14 @@ def curves(t, measured: Mapping[str, np.ndarray], title: str, xaxis: str, yaxis:
     ta = as_finite_array("t", t, ndim=1)
     return measured_and_theory({n: (ta, y) for n, y in measured.items()},
                                {n: (ta, y) for n, y in (predicted or {}).items()},
-                               title, xaxis, yaxis, log_x=log_x, log_y=log_y)
+                               title, xaxis, yaxis, mode=mode, log_x=log_x, log_y=log_y)
 
 
 def markers_with_theory(x, measured: Mapping[str, np.ndarray], predicted: Mapping[str, np.ndarray], title: str,
                         xaxis: str, yaxis: str, log_x: bool = False, log_y: bool = False) -> go.Figure:
-    """Measurements as markers and, for the same names, predictions as dashed lines, on one x axis.
-
-    Args:
-        x: the common x values ``(k,)`` (e.g. widths :math:`M`).
-        measured: legend name -> measured values ``(k,)``.
-        predicted: legend name -> predicted values ``(k,)``.
-        title: the figure title.
-        xaxis: the x-axis label.
-        yaxis: the y-axis label.
-        log_x: log-scale x axis.
-        log_y: log-scale y axis.
-
-    Returns:
-        The plotly figure (:func:`measured_and_theory`).
-    """
-    xa = as_finite_array("x", x, ndim=1)
-    return measured_and_theory({n: (xa, y) for n, y in measured.items()},
-                               {n: (xa, y) for n, y in predicted.items()},
-                               title, xaxis, yaxis, mode="markers", log_x=log_x, log_y=log_y)
+    """:func:`curves` with the measurements as markers (one per x value, e.g. per width) and predictions dashed."""
+    xa = as_finite_array("x", x, ndim=1)  # checked here so an error names the caller's argument
+    return curves(xa, measured, title, xaxis, yaxis, predicted, log_x, log_y, mode="markers")
 
 
 def series_with_reference(series: Mapping[str, Series], title: str, xaxis: str, yaxis: str,
