@@ -37,6 +37,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP) $(ASSETS)
+	$(BIN)/python tools/book_inputs.py
 	$(BIN)/jupyter-book build . --builder html -n --keep-going
 	@test -n "$$(ls _build/html/book/*.html 2>/dev/null)" || { echo "no chapter pages were built"; exit 1; }
 

@@ -22,6 +22,8 @@ SCREENSHOTS = BUILD_DIR / "_build" / "screenshots"
 def build_book() -> tuple[int, str]:
     """Run ``jupyter-book build`` with -W -n --keep-going; returns (exit code, combined output)."""
     env = dict(os.environ, KERNEL_SSL_RENDERER="book", TF_CPP_MIN_LOG_LEVEL="3")
+    # the execution cache keys on code cells only: clear it when lib/ or the pins changed (tools/book_inputs.py)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "book_inputs.py"), str(BUILD_DIR)], check=True)
     jb = Path(sys.executable).parent / "jupyter-book"
     proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(BUILD_DIR), "--builder", "html",
                            "-W", "-n", "--keep-going"], cwd=ROOT, env=env, capture_output=True, text=True)

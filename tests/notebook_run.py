@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import ast
+import math
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,11 +45,54 @@ def glued_values(nb: nbformat.NotebookNode) -> dict[str, Any]:
             if text is None:
                 values[name] = output.get("data")  # a glued figure or other rich object
                 continue
-            try:
-                values[name] = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                values[name] = text
+            values[name] = parse_glued(text)
     return values
+
+
+# repr writes non-finite floats as nan / inf / -inf, which ast.literal_eval rejects: read them as floats, so
+# that a NaN or inf published by a chapter reaches the finiteness checks instead of passing as a string
+_NON_FINITE = re.compile(r"(?<![\w.'\"])(-?)(nan|inf)(?![\w.'\"])")
+
+
+def parse_glued(text: str) -> Any:
+    """A glued value from its text representation: Python literals, with ``nan``/``inf`` read as floats."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        pass
+    marked = _NON_FINITE.sub(lambda m: f"'__non_finite__{m.group(1)}{m.group(2)}'", text)
+    try:
+        return _unmark(ast.literal_eval(marked))
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _unmark(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("__non_finite__"):
+        return float(value.removeprefix("__non_finite__"))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_unmark(v) for v in value)
+    return value
+
+
+def non_finite(values: dict[str, Any]) -> dict[str, Any]:
+    """The published numbers (scalars, or entries of published lists) that are NaN or infinite."""
+    bad = {}
+    for name, value in values.items():
+        entries = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in entries):
+            bad[name] = value
+    return bad
+
+
+def glued_in_build(build_dir: Path, notebook: Path) -> dict[str, Any]:
+    """The numbers the book build published for ``notebook`` (executed at its defaults, as on the website): the
+    executed copy that jupyter-cache stored for exactly this notebook's code, in ``<build_dir>/_build``."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(build_dir / "_build" / ".jupyter_cache"))
+    record = cache.match_cache_notebook(nbformat.read(str(notebook), as_version=4))  # KeyError if not executed
+    return glued_values(cache.get_cache_bundle(record.pk).nb)
 
 
 def glued_text(nb: nbformat.NotebookNode) -> dict[str, str]:

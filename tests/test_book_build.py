@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from book_build import HTML, build_book
+from book_build import BUILD_DIR, HTML, build_book
+from notebook_run import glued_in_build, non_finite
+from test_notebooks import load_claims
 from toc import ROOT, chapter_notebooks, toc_files
 
 
@@ -42,3 +44,13 @@ def test_no_tensorflow_logs_on_pages(built):
 def test_intro_page_does_not_load_plotly(built):
     html = (HTML / "book" / "intro.html").read_text()
     assert "plotly.min.js" not in html, "plotly.js is added to pages without figures"
+
+
+@pytest.mark.parametrize("notebook", chapter_notebooks(), ids=[p.stem for p in chapter_notebooks()])
+def test_claims_hold_at_the_defaults_the_website_shows(built, notebook):
+    """The website shows each chapter executed at its defaults: its claims are checked on exactly those numbers,
+    not only on the quick runs of test_notebooks."""
+    glued = glued_in_build(BUILD_DIR, notebook)
+    assert glued, f"{notebook.stem}: the build published no numbers"
+    assert not non_finite(glued), f"{notebook.stem}: published numbers that are not finite: {non_finite(glued)}"
+    load_claims(notebook.stem).check(glued)
