@@ -3,6 +3,7 @@
 #   make book   execute every chapter and build the HTML into _build/html
 #   make lint   ruff check (rules in pyproject.toml's [tool.ruff]) on the library, tests, benchmarks, tools and
 #               book/_ext; make test runs it first, so a lint error fails the tests
+#   make lock   write constraints.txt (every installed package's version) from .venv; make venv installs with it
 #   make test   run the lib unit tests, every chapter (papermill, quick=True), the book build, the static
 #               checks of the built site and the browser tests
 SHELL := /bin/bash
@@ -16,7 +17,7 @@ export KERNEL_SSL_RENDERER := book
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book lint test venv assets clean
+.PHONY: book lint test venv assets clean lock
 
 venv: $(STAMP)
 
@@ -29,10 +30,10 @@ $(ASSETS): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(ASSETS)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -46,6 +47,10 @@ lint: $(STAMP)
 
 test: lint $(ASSETS)
 	$(BIN)/python -m pytest tests
+
+# Freeze every installed package of the verified .venv into constraints.txt (after changing requirements.txt)
+lock: $(STAMP)
+	$(BIN)/python tools/lock.py
 
 clean:
 	rm -rf _build
