@@ -21,13 +21,25 @@ CELL_TIMEOUT_S = 300
 GLUE_PREFIX = "application/papermill.record/"
 
 
+# A reader's kernel may already run in float64 when a chapter starts (another notebook switched it on): the
+# chapter's numbers must not depend on it (kernel_ssl.precision draws independently of the switch).
+FLOAT64_FIRST = 'import jax\njax.config.update("jax_enable_x64", True)'
+
+
 @cache
-def execute(notebook: Path, seed: int, run: int = 0) -> nbformat.NotebookNode:
-    """Run ``notebook`` with ``quick=True`` and the given seed (cached per ``(notebook, seed, run)``)."""
+def execute(notebook: Path, seed: int, run: int = 0, float64_first: bool = False) -> nbformat.NotebookNode:
+    """Run ``notebook`` with ``quick=True`` and the given seed (cached per arguments); with ``float64_first``, a
+    first cell switches JAX to float64 before the chapter imports anything."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    out = RUN_DIR / f"{notebook.stem}-seed{seed}-run{run}.ipynb"
+    out = RUN_DIR / f"{notebook.stem}-seed{seed}-run{run}{'-float64-first' if float64_first else ''}.ipynb"
     os.environ["KERNEL_SSL_RENDERER"] = "book"  # inherited by the kernel: figures as HTML
-    papermill.execute_notebook(str(notebook), str(out), parameters={"quick": True, "seed": seed},
+    source = notebook
+    if float64_first:
+        nb = nbformat.read(str(notebook), as_version=4)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(FLOAT64_FIRST))
+        source = RUN_DIR / f"{notebook.stem}-float64-first-source.ipynb"
+        nbformat.write(nb, str(source))
+    papermill.execute_notebook(str(source), str(out), parameters={"quick": True, "seed": seed},
                                cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
                                execution_timeout=CELL_TIMEOUT_S)
     return nbformat.read(str(out), as_version=4)

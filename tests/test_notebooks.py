@@ -93,3 +93,12 @@ def test_same_seed_same_numbers(notebook):
     second = glued_text(execute(notebook, SEEDS[0], run=1))
     assert first, "the chapter published no numbers"
     assert first == second, {k: (first[k], second.get(k)) for k in first if first[k] != second.get(k)}
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=IDS)
+def test_numbers_do_not_depend_on_float64_being_on_before_the_chapter(notebook):
+    """The precision policy: draws are made in float32 and cast, and each chapter switches float64 on itself, so
+    a kernel that already ran in float64 publishes the same numbers."""
+    first = glued_text(execute(notebook, SEEDS[0], run=0))
+    switched = glued_text(execute(notebook, SEEDS[0], run=0, float64_first=True))
+    assert first == switched, {k: (first[k], switched.get(k)) for k in first if first[k] != switched.get(k)}
