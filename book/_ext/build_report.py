@@ -17,6 +17,10 @@ Directives (used by book/status.md and book/teachers.md):
     One row per chapter notebook in _toc.yml: its run time when this website was built (from myst-nb's
     execution records, filled in once every chapter has run) and the parameters of its ``parameters`` cell
     with their defaults and comments, i.e. what a teacher may change for a classroom demo.
+``{claims-ledger}``
+    One table per chapter: every claim of ``tests/claims/<stem>.py`` (its band, as the assert states it), the
+    numbers it tested in this build's execution of the chapter (the defaults the pages show), whether it held,
+    and the reason for its band (tests/claims/ledger.py). Filled in once every chapter has run.
 """
 from __future__ import annotations
 
@@ -219,6 +223,78 @@ class ChapterGuideTransform(SphinxPostTransform):
             node.replace_self(table(["Chapter", header, "Parameters (defaults)"], rows))
 
 
+class claims_ledger(nodes.General, nodes.Element):
+    """Placeholder, replaced once every chapter has been executed (the ledger reads the executed notebooks)."""
+
+
+class ClaimsLedger(ChapterGuide):
+    def run(self) -> list[nodes.Node]:
+        super().run()
+        return [claims_ledger()]
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value[:6]) + (", ..." if len(value) > 6 else "") + "]"
+    return str(value)
+
+
+def _executed_glue(app: Sphinx, notebook: Path) -> dict | None:
+    """The numbers ``notebook`` published in this build: its executed copy in jupyter-cache (None if absent)."""
+    from jupyter_cache import get_cache
+
+    from notebook_run import glued_values
+
+    path = app.config.nb_execution_cache_path or str(Path(app.outdir).parent / ".jupyter_cache")
+    try:
+        cache = get_cache(path)
+        record = cache.match_cache_notebook(nbformat_read(notebook))
+        return glued_values(cache.get_cache_bundle(record.pk).nb)
+    except (KeyError, OSError):
+        return None
+
+
+def nbformat_read(notebook: Path):
+    import nbformat
+
+    return nbformat.read(str(notebook), as_version=4)
+
+
+class ClaimsLedgerTransform(SphinxPostTransform):
+    default_priority = 8
+
+    def run(self, **kwargs) -> None:
+        nodes_found = list(self.document.findall(claims_ledger))
+        if not nodes_found:
+            return
+        root = Path(self.app.srcdir)
+        for extra in (root / "tests", root / "tests" / "claims"):
+            if str(extra) not in sys.path:
+                sys.path.insert(0, str(extra))
+        from ledger import ledger
+
+        out: list[nodes.Node] = []
+        for docname in chapter_docnames(self.env):
+            notebook = Path(self.env.doc2path(docname))
+            claims = root / "tests" / "claims" / f"{notebook.stem}.py"
+            glued = _executed_glue(self.app, notebook)
+            title = nodes.paragraph()
+            title += nodes.strong(text=notebook.stem)
+            if glued is None or not claims.is_file():
+                title += nodes.Text(": not executed in this build" if glued is None else ": no claims module")
+                out.append(title)
+                continue
+            entries = ledger(claims, glued)
+            title += nodes.Text(f": {sum(e.held for e in entries)} of {len(entries)} claims hold")
+            rows = [[nodes.literal(text=e.band), ", ".join(f"{k} = {_short(v)}" for k, v in e.values.items()),
+                     "yes" if e.held else "NO", e.reason] for e in entries]
+            out += [title, table(["Claim (band)", "Value in this build", "Holds", "Why this band"], rows)]
+        for node in nodes_found:
+            node.replace_self([n.deepcopy() for n in out])
+
+
 def setup(app: Sphinx) -> dict:
     sys.path.insert(0, str(Path(__file__).parent))
     app.add_directive("package-versions", PackageVersions)
@@ -228,4 +304,7 @@ def setup(app: Sphinx) -> dict:
     app.add_node(chapter_guide)
     app.add_directive("chapter-guide", ChapterGuide)
     app.add_post_transform(ChapterGuideTransform)
+    app.add_node(claims_ledger)
+    app.add_directive("claims-ledger", ClaimsLedger)
+    app.add_post_transform(ClaimsLedgerTransform)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
