@@ -15,7 +15,7 @@ import pytest
 import scipy.linalg
 from scipy.integrate import solve_ivp
 
-from kernel_ssl import figures, kernels, linalg, losses, models, precision
+from kernel_ssl import figures, fitting, kernels, linalg, losses, models, precision
 from kernel_ssl import grassmann as gr
 
 precision.enable_float64()  # orthonormality and reductions to 1e-12 need float64
@@ -268,16 +268,137 @@ def test_reduction_is_exact_for_the_network(loss):
 
 def test_width_sweeps_shapes_and_limits():
     xs, _, y0 = _wide_problem()
-    out = gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [16, 64], y0, "contrastive", repeats=2, n_times=5)
-    assert out.trajectory_gap.shape == (2, 2) and out.times.shape == (5,) and out.k_inf.shape == (8, 8)
+    widths = [16, 256, 4096, 16384]
+    out = gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, widths, y0, "contrastive", repeats=2, n_times=5,
+                                   regime=1.0)
+    assert out.trajectory_gap.shape == (4, 2) and out.times.shape == (5,) and out.k_inf.shape == (8, 8)
     assert np.all(out.kernel_error > 0) and np.all(out.trajectory_gap > 0)
     assert out.horizon == pytest.approx(10 / (2 * out.eigengap))
+    # the Davis-Kahan ratio recomputed from its definition at the widest width of the first draw
+    layer = np.asarray(models.random_first_layer(jax.random.split(jax.random.PRNGKey(0), 2)[0], widths[-1],
+                                                 xs.shape[1]), dtype=np.float64)
+    k_m = np.asarray(models.random_features(xs, layer)) @ np.asarray(models.random_features(xs, layer)).T
+    s_m, s_inf = gr.reduced_matrix(k_m, 4, "contrastive"), gr.reduced_matrix(out.k_inf, 4, "contrastive")
+    ratio = np.linalg.norm(s_m - s_inf, 2) / np.linalg.norm(s_inf, 2) / out.eigengap
+    assert out.perturbation[-1, 0] == pytest.approx(ratio, rel=1e-6)
+    np.testing.assert_array_equal(out.asymptotic, out.perturbation.max(axis=1) <= 1.0)
+    # the fit uses every draw's gap at the asymptotic widths, and nothing else
+    fit = fitting.loglog_slope_interval(np.repeat(out.widths[out.asymptotic], 2),
+                                        out.trajectory_gap[out.asymptotic].ravel())
+    assert out.gap_slope == fit
     train = gr.constrained_training_sweep(jax.random.PRNGKey(0), xs, [16, 32], y0, "contrastive", 0.1, 20,
                                           out.time_unit, n_records=2)
     assert np.all(train.reduction_error <= 1e-9)
-    assert np.all(train.readout_ntk_change == 0.0)   # the read-out's own tangent kernel is K (x) I_d throughout
     np.testing.assert_allclose(out.k_inf, np.asarray(kernels.closed_form_nngp(xs, xs)), rtol=1e-12)
     assert np.all(train.kernel_change > 0) and train.change_limit > 0
+    with pytest.raises(ValueError, match="add larger widths"):
+        gr.width_trajectory_gaps(jax.random.PRNGKey(0), xs, [16, 32], y0, "contrastive", regime=0.01)
+
+
+# ----------------------------------------------------------------------------- centring and the NTK linearisation
+def test_centred_operator_identities_independently():
+    x, xp = _pairs(n=7, m=4, seed=5)
+    x = x + np.array([1.0, -2.0, 0.5, 0.0])          # view means that differ: the rank-one term is visible
+    n = x.shape[0]
+    h = np.eye(n) - np.ones((n, n)) / n
+    hb = scipy.linalg.block_diag(h, h)
+    z = np.block([[np.zeros((n, n)), np.eye(n)], [np.eye(n), np.zeros((n, n))]])
+    np.testing.assert_allclose(gr.pair_weights(n, "contrastive"), hb @ z @ hb / (n - 1), atol=1e-14)
+    xc, xpc = x - x.mean(axis=0), xp - xp.mean(axis=0)
+    gamma_c = sum(np.outer(a, b) + np.outer(b, a) for a, b in zip(xc, xpc, strict=True)) / (2 * n)
+    np.testing.assert_allclose(gr.ssl_matrix(x, xp, "contrastive"), 2 * n / (n - 1) * gamma_c, atol=1e-12)
+    mean_all = np.concatenate([x, xp]).mean(axis=0)
+    xa, xpa = x - mean_all, xp - mean_all
+    gamma_all = sum(np.outer(a, b) + np.outer(b, a) for a, b in zip(xa, xpa, strict=True)) / (2 * n)
+    delta = x.mean(axis=0) - xp.mean(axis=0)
+    np.testing.assert_allclose(gamma_all, gamma_c - np.outer(delta, delta) / 4, atol=1e-12)
+    assert np.linalg.norm(np.outer(delta, delta)) > 1.0            # the two centrings really differ here
+    assert gr.centred_operator_identity_error(x, xp) <= 1e-13
+
+
+def _frozen_problem(seed=0, n=6, d=2):
+    x, xp = _pairs(n, 5, seed)
+    xs = np.concatenate([x, xp])
+    k = np.asarray(kernels.closed_form_nngp(xs, xs), dtype=np.float64)
+    return k, gr.random_orthonormal(jax.random.PRNGKey(seed + 3), d, 2 * n)
+
+
+def test_frozen_kernel_flow_against_the_matrix_exponential():
+    k, y0 = _frozen_problem()
+    n = k.shape[0] // 2
+    out = gr.frozen_kernel_experiment(k, y0, lr=1e-3, final_ratio=1e-8, record_time=0.1)
+    root = np.real(scipy.linalg.sqrtm(k))
+    omega = gr.pair_weights(n, "contrastive")
+    scale = np.linalg.norm(root @ omega @ root, 2)
+    f0 = root @ y0.T
+    generator = 2 * (k - f0 @ f0.T) @ omega / scale
+    for i in (len(out.t) // 3, -1):
+        f = scipy.linalg.expm(generator * out.t[i]) @ f0
+        sv = np.linalg.svd(f, compute_uv=False)
+        # Euler steps: relative error about lr * t * |generator|^2, below 3 % here
+        assert out.frozen_ratio[i] == pytest.approx(sv[-1] / sv[0], rel=0.03)
+        g = np.linalg.solve(root, f)
+        # the proposition: the P0 component of G = K^-1/2 F never moves (to round-off relative to |G|)
+        np.testing.assert_allclose(y0 @ g, np.eye(2), atol=1e-10 * np.linalg.norm(g))
+    assert out.rate == pytest.approx(out.rate_predicted, rel=0.05)
+    # the prediction uses (I - P0) S (I - P0), not S itself
+    s = root @ omega @ root / scale
+    free = np.eye(2 * n) - y0.T @ y0
+    np.testing.assert_allclose(out.nu, np.sort(np.linalg.eigvalsh(free @ s @ free))[::-1][:3], atol=1e-12)
+    assert out.frozen_norm_growth[-1] > 1e3 and out.frozen_constraint_error[-1] > 1e3
+    assert out.exact_ratios.shape == (len(out.t), 2) and np.all(out.exact_ratios[:, 0] == 1.0)
+    np.testing.assert_allclose(out.exact_ratios[-1], out.endpoint_ratios, atol=0.05)
+
+
+def test_frozen_kernel_flow_stays_at_a_fixed_point():
+    # exercise ex-frozen-fixed-point: from an invariant subspace of S the linearisation does not move
+    k, _ = _frozen_problem()
+    n = k.shape[0] // 2
+    root = np.real(scipy.linalg.sqrtm(k))
+    omega = gr.pair_weights(n, "contrastive")
+    y_top = gr.top_eigenspace(root @ omega @ root, 2)
+    f0 = root @ y_top.T
+    f = scipy.linalg.expm(2 * (k - f0 @ f0.T) @ omega * 5.0) @ f0
+    np.testing.assert_allclose(f, f0, atol=1e-10)
+
+
+def test_bad_input_frozen_and_probes():
+    k, y0 = _frozen_problem()
+    with pytest.raises(ValueError, match="final_ratio must be at least 1e-13"):
+        gr.frozen_kernel_experiment(k, y0, final_ratio=1e-15)
+    with pytest.raises(ValueError, match="y0 must have 12 columns"):
+        gr.frozen_kernel_experiment(k, np.eye(2, 10))
+    with pytest.raises(ValueError, match="ill-conditioned|singular"):
+        gr.frozen_kernel_experiment(np.ones((12, 12)), y0)
+    x, xp = _pairs(n=20, m=64, seed=1)
+    labels = np.arange(20) % 3
+    with pytest.raises(ValueError, match="labels must have one entry per pair"):
+        gr.probe_experiment(jax.random.PRNGKey(0), x, xp, labels[:5], x, labels, 8, 2)
+    with pytest.raises(ValueError, match="wide_pairs must be"):
+        gr.probe_experiment(jax.random.PRNGKey(0), x, xp, labels, x, labels, 30, 2)
+
+
+def test_oja_endpoint_of_a_degenerate_flow_is_the_projected_start():
+    # non-contrastive kernel model: the top eigenvalue 0 has multiplicity n; the flow ends at row(Y0 P_E)
+    k, y0 = _frozen_problem()
+    n = k.shape[0] // 2
+    s_nc = gr.reduced_matrix(k, n, "non_contrastive")
+    s_nc = s_nc / np.linalg.norm(s_nc, 2)
+    end = gr._oja_endpoint(y0, s_nc)
+    run = gr.grassmann_descent(y0, s_nc, 0.01, 20000, 20000).records[-1]
+    assert _distance(run, end) <= 1e-6
+    s_c = gr.reduced_matrix(k, n, "contrastive")
+    assert _distance(gr._oja_endpoint(y0, s_c), gr.top_eigenspace(s_c, 2)) <= 1e-12
+
+
+def test_probe_experiment_accuracies():
+    x, xp = _pairs(n=30, m=64, seed=2)
+    labels = np.arange(30) % 3
+    xt, _ = _pairs(n=40, m=64, seed=3)
+    out = gr.probe_experiment(jax.random.PRNGKey(0), x, xp, labels, xt, np.arange(40) % 3, 10, 3,
+                              kernel_specs=(("erf", 0.5),))
+    assert out.models == ("linear", "erf, bias 0.5") and out.n_train == (60, 20) and out.n_test == 40
+    assert out.accuracy.shape == (2, 3) and np.all((out.accuracy >= 0) & (out.accuracy <= 1))
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -400,6 +521,14 @@ def test_figures_and_their_bad_input():
     run = gr.grassmann_experiment(w0, s, 0.01, 2.0, record_time=0.5)
     assert len(figures.subspace.angles_figure(run.t, run.tan_measured, run.tan_theory, run.rate,
                                               run.projector_error).data) == 2 * 2 + 2
+    k, y0 = _frozen_problem()
+    frozen = gr.frozen_kernel_experiment(k, y0, final_ratio=1e-6, record_time=0.2)
+    fig = figures.subspace.frozen_kernel_figure(frozen.t, frozen.frozen_ratio, frozen.exact_ratios,
+                                                frozen.rate_predicted, frozen.window, frozen.frozen_norm_growth)
+    assert len(fig.data) == 1 + 1 + 1 + 1   # frozen ratio, its prediction, one exact ratio, the norm growth
+    with pytest.raises(ValueError, match="one row per time"):
+        figures.subspace.frozen_kernel_figure(frozen.t[:-1], frozen.frozen_ratio, frozen.exact_ratios,
+                                              frozen.rate_predicted, frozen.window, frozen.frozen_norm_growth)
     collapse = gr.collapse_experiment(np.ones((2, 6)) + np.eye(2, 6), s, 0.01, target=0.1)
     assert len(figures.subspace.collapse_figure(collapse.t, collapse.ratios, collapse.ratios_theory,
                                                 collapse.bound).data) == 3

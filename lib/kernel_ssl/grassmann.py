@@ -31,8 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import data, dynamics, kernels, linalg, losses, models, precision
-from .fitting import linear_fit, loglog_slope
+from . import data, dynamics, kernels, linalg, losses, models, precision, probes, spectra
+from .fitting import SlopeInterval, linear_fit, loglog_slope, loglog_slope_interval
 from .validation import (
     as_finite_array,
     check_choice,
@@ -93,6 +93,14 @@ def _check_times(times) -> np.ndarray:
     return t
 
 
+def _check_pairs(x, x_prime) -> tuple[np.ndarray, np.ndarray, int]:
+    """The two views of n >= 2 pairs (rows), in float64, and n."""
+    check_same_shape("x", x, "x_prime", x_prime)
+    xa = as_finite_array("x", x, ndim=2).astype(np.float64)
+    xb = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
+    return xa, xb, check_positive_int("the number of pairs (rows of x)", xa.shape[0], minimum=2)
+
+
 def _columns(w: np.ndarray) -> np.ndarray:
     # row bases (..., d, m) as the column bases (..., m, d) that linalg takes
     return np.swapaxes(w, -1, -2)
@@ -122,10 +130,7 @@ def _pair_weights(n: int, loss: str) -> np.ndarray:
 def ssl_matrix(x, x_prime, loss: str) -> np.ndarray:
     r""":math:`S = \tilde X^\top\Omega\tilde X` (``(m, m)``) such that the loss of :math:`f=Wx` is
     :math:`-\operatorname{tr}(WSW^\top)`."""
-    check_same_shape("x", x, "x_prime", x_prime)
-    xa = as_finite_array("x", x, ndim=2).astype(np.float64)
-    xb = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
-    n = check_positive_int("the number of pairs (rows of x)", xa.shape[0], minimum=2)
+    xa, xb, n = _check_pairs(x, x_prime)
     return _ssl_matrix(np.concatenate([xa, xb]), _pair_weights(n, check_choice("loss", loss, LOSSES)))
 
 
@@ -145,13 +150,10 @@ def trace_loss(w: jnp.ndarray, s: jnp.ndarray) -> jnp.ndarray:
 def trace_form_error(x, x_prime, w) -> float:
     r"""Largest relative difference, over both losses, between the trace form :math:`-\operatorname{tr}(WSW^\top)`
     and the loss computed from its definition on the embeddings :math:`Wx_i, Wx_i'` (proposition *trace form*)."""
-    check_same_shape("x", x, "x_prime", x_prime)
-    xa = as_finite_array("x", x, ndim=2).astype(np.float64)
-    xb = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
+    xa, xb, n = _check_pairs(x, x_prime)
     wa = as_finite_array("w", w, ndim=2).astype(np.float64)
     if wa.shape[1] != xa.shape[1]:
         raise ValueError(f"w must have {xa.shape[1]} columns (the input dimension), got shape {wa.shape}")
-    n = check_positive_int("the number of pairs (rows of x)", xa.shape[0], minimum=2)
     stacked, error = np.concatenate([xa, xb]), 0.0
     for loss in LOSSES:
         s = _ssl_matrix(stacked, _pair_weights(n, loss))
@@ -775,31 +777,49 @@ def rate_experiment(key: jax.Array, gaps, lr: float, decay: float = 10.0, record
                  rel_error=float(np.max(np.abs(measured / predicted - 1))))
 
 
-def _check_width_sweep(x_stacked, widths: Sequence[int], y0) -> tuple[np.ndarray, int, list[int], np.ndarray]:
-    """The 2n stacked views, n, the widths (at least two, each at least 2n so that the features can span the
-    sample) and the orthonormal start Y0 (d, 2n) of a sweep over first-layer widths."""
+def _check_width_sweep(key, x_stacked, widths: Sequence[int], y0,
+                       loss: str) -> tuple[jax.Array, np.ndarray, int, list[int], np.ndarray, np.ndarray]:
+    """The one check of a sweep over first-layer widths: the key, the 2n stacked views, n, the widths (at least
+    two, each at least 2n so that the features can span the sample), the orthonormal start Y0 (d, 2n) and the pair
+    weights of ``loss``."""
+    key = check_key("key", key)
     xs = check_stacked_views("x_stacked", x_stacked).astype(np.float64)
     if len(widths) < 2:
         raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
     widths = [check_positive_int(f"widths[{i}]", w, minimum=xs.shape[0]) for i, w in enumerate(widths)]
+    y = _check_reduced_start(y0, xs.shape[0])
+    n = xs.shape[0] // 2
+    return key, xs, n, widths, y, _pair_weights(n, check_choice("loss", loss, LOSSES))
+
+
+def _check_reduced_start(y0, n_views: int) -> np.ndarray:
     y = check_orthonormal_rows("y0", y0)
-    if y.shape[1] != xs.shape[0]:
-        raise ValueError(f"y0 must have {xs.shape[0]} columns (one per view), got shape {y.shape}")
-    return xs, xs.shape[0] // 2, widths, y
+    if y.shape[1] != n_views:
+        raise ValueError(f"y0 must have {n_views} columns (one per view), got shape {y.shape}")
+    return y
 
 
 @dataclass(frozen=True)
 class WidthGaps:
     r"""Experiment 4, per width (rows) and draw of the first layer (columns): ``trajectory_gap``
-    :math:`\max_t\lVert F_MF_M^\top-F_\infty F_\infty^\top\rVert_F/\max_t\lVert F_\infty F_\infty^\top\rVert_F` and
-    ``kernel_error`` :math:`\lVert K_M-K_\infty\rVert_F/\lVert K_\infty\rVert_F`, with their log-log slopes
-    against the width. ``times`` (in units of ``time_unit`` :math:`=1/\lVert\tilde S_\infty\rVert_2`, up to
+    :math:`\max_t\lVert F_MF_M^\top-F_\infty F_\infty^\top\rVert_F/\max_t\lVert F_\infty F_\infty^\top\rVert_F`,
+    ``kernel_error`` :math:`\lVert K_M-K_\infty\rVert_F/\lVert K_\infty\rVert_F` and ``perturbation``
+    :math:`\lVert\tilde S_M-\tilde S_\infty\rVert_2/(\mu_d-\mu_{d+1})` (both :math:`\tilde S` divided by
+    :math:`\lVert\tilde S_\infty\rVert_2`: the Davis–Kahan ratio). ``asymptotic`` marks the widths at which every
+    draw has ``perturbation`` at most ``regime``: there the subspace responds linearly to :math:`K_M-K_\infty`, and
+    ``gap_slope`` (a :class:`kernel_ssl.fitting.SlopeInterval`) is fitted to every draw's gap at those widths;
+    ``gap_slope_all_widths`` is the slope of the mean gap over all widths, ``kernel_error_slope`` that of the mean
+    kernel error. ``times`` (in units of ``time_unit`` :math:`=1/\lVert\tilde S_\infty\rVert_2`, up to
     ``horizon``), ``k_inf`` :math:`K_\infty`, ``eigengap`` :math:`\mu_d-\mu_{d+1}` of
     :math:`\tilde S_\infty/\lVert\tilde S_\infty\rVert_2`."""
     widths: np.ndarray
     trajectory_gap: np.ndarray
     kernel_error: np.ndarray
-    gap_slope: float
+    perturbation: np.ndarray
+    asymptotic: np.ndarray
+    regime: float
+    gap_slope: SlopeInterval
+    gap_slope_all_widths: float
     kernel_error_slope: float
     times: np.ndarray
     horizon: float
@@ -809,12 +829,16 @@ class WidthGaps:
 
 
 def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, loss: str, repeats: int = 1,
-                          relaxation_times: float = 10.0, n_times: int = 41) -> WidthGaps:
+                          relaxation_times: float = 10.0, n_times: int = 41, regime: float = 0.5) -> WidthGaps:
     r"""The learned kernel :math:`F_M(t)F_M(t)^\top=K_M^{1/2}P_M(t)K_M^{1/2}` along the closed-form flow with
     :math:`\tilde S_M/\lVert\tilde S_\infty\rVert_2`, for each width and draw of the first layer, against the same
     with :math:`K_\infty` (:func:`kernel_ssl.kernels.closed_form_nngp`, ReLU, no bias), up to ``relaxation_times``
     times :math:`1/(2(\mu_d-\mu_{d+1}))` of the limit. The features are :func:`kernel_ssl.models.random_features`;
     the widths of one draw are nested (prefixes of the widest layer: one draw, one compiled program).
+
+    The law :math:`O(M^{-1/2})` of the corollary is a linear-response statement: it holds once
+    :math:`\lVert\tilde S_M-\tilde S_\infty\rVert_2` is small against the eigengap (Davis–Kahan), so the slope is
+    fitted only at the widths where that ratio is at most ``regime`` for every draw (at least two widths needed).
 
     Args:
         key: the PRNG key of the first layers.
@@ -825,16 +849,16 @@ def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, 
         repeats: draws of the first layer.
         relaxation_times: the horizon in relaxation times of the limit flow.
         n_times: the number of times compared.
+        regime: the largest Davis–Kahan ratio of a width in the fit, in (0, 1].
 
     Returns:
         A :class:`WidthGaps`.
     """
-    key = check_key("key", key)
-    xs, n, widths, y = _check_width_sweep(x_stacked, widths, y0)
-    omega = _pair_weights(n, check_choice("loss", loss, LOSSES))
+    key, xs, n, widths, y, omega = _check_width_sweep(key, x_stacked, widths, y0, loss)
     repeats = check_positive_int("repeats", repeats)
     relaxation_times = check_positive_float("relaxation_times", relaxation_times)
     n_times = check_positive_int("n_times", n_times, minimum=2)
+    regime = check_positive_float("regime", regime, maximum=1.0)
     precision.require_float64("grassmann.width_trajectory_gaps")   # K_inf^1/2 and the closed forms in float64
     k_inf = _nngp(xs)
     root_inf = linalg.psd_sqrt(k_inf)[0]
@@ -844,34 +868,42 @@ def width_trajectory_gaps(key: jax.Array, x_stacked, widths: Sequence[int], y0, 
     t = np.linspace(0.0, relaxation_times / rate, n_times)
     g_inf = _outputs_gram(root_inf, _oja_closed_form(y, s_inf / scale, t))
     g_norm = np.linalg.norm(g_inf, axis=(1, 2)).max()
-    gap, kernel_error = np.empty((len(widths), repeats)), np.empty((len(widths), repeats))
+    gap, kernel_error, perturbation = (np.empty((len(widths), repeats)) for _ in range(3))
     for j, k in enumerate(jax.random.split(key, repeats)):
-        layer = models._random_first_layer(k, max(widths), xs.shape[1])   # nested widths: prefixes of one layer
+        # nested widths: prefixes of one layer, so the unscaled features are computed once per draw and
+        # K_M = sigma_M sigma_M^T / M of the first M of them (models.random_features, in float64)
+        layer = np.asarray(models._random_first_layer(k, max(widths), xs.shape[1]), dtype=np.float64)
+        hidden = np.maximum(xs @ layer.T / np.sqrt(xs.shape[1]), 0.0)
         for i, width in enumerate(widths):
-            phi = _features(xs, layer[:width])
-            k_m = phi @ phi.T
+            k_m = hidden[:, :width] @ hidden[:, :width].T / width
             root = linalg.psd_sqrt(k_m)[0]
-            g_m = _outputs_gram(root, _oja_closed_form(y, _reduced_matrix(root, omega) / scale, t))
+            s_m = _reduced_matrix(root, omega)
+            g_m = _outputs_gram(root, _oja_closed_form(y, s_m / scale, t))
             gap[i, j] = np.linalg.norm(g_m - g_inf, axis=(1, 2)).max() / g_norm
             kernel_error[i, j] = np.linalg.norm(k_m - k_inf) / np.linalg.norm(k_inf)
-    return WidthGaps(widths=np.array(widths), trajectory_gap=gap, kernel_error=kernel_error,
-                     gap_slope=loglog_slope(widths, gap.mean(axis=1))[0],
+            perturbation[i, j] = np.linalg.norm(s_m - s_inf, 2) / scale / (rate / 2)
+    asymptotic = perturbation.max(axis=1) <= regime
+    if asymptotic.sum() < 2:
+        raise ValueError(f"at most one width has a Davis-Kahan ratio below regime = {regime:g} (ratios "
+                         f"{np.round(perturbation.max(axis=1), 2).tolist()}): add larger widths to fit the law")
+    w = np.array(widths)
+    return WidthGaps(widths=w, trajectory_gap=gap, kernel_error=kernel_error, perturbation=perturbation,
+                     asymptotic=asymptotic, regime=regime,
+                     gap_slope=loglog_slope_interval(np.repeat(w[asymptotic], repeats), gap[asymptotic].ravel()),
+                     gap_slope_all_widths=loglog_slope(widths, gap.mean(axis=1))[0],
                      kernel_error_slope=loglog_slope(widths, kernel_error.mean(axis=1))[0],
                      times=t, horizon=float(t[-1]), time_unit=float(1.0 / scale), eigengap=rate / 2, k_inf=k_inf)
 
 
 @dataclass(frozen=True)
 class ConstrainedTraining:
-    r"""Experiment 5, per width: ``kernel_change`` :math:`\lVert\Theta_T-\Theta_0\rVert_F/\lVert\Theta_0\rVert_F` of
+    r"""Experiment 6, per width: ``kernel_change`` :math:`\lVert\Theta_T-\Theta_0\rVert_F/\lVert\Theta_0\rVert_F` of
     the constrained tangent kernel (and its log-log ``kernel_change_slope``), ``reduction_error`` the largest
     relative difference between the network's learned kernel and that of the descent in the reduced coordinates;
-    ``change_limit`` the same change for the infinite-width flow (closed form with :math:`K_\infty`);
-    ``readout_ntk_change`` the relative change of the read-out's own (unconstrained) tangent kernel, by automatic
-    differentiation at :math:`W_0` and :math:`W_T`: exactly 0, the features being fixed."""
+    ``change_limit`` the same change for the infinite-width flow (closed form with :math:`K_\infty`)."""
     widths: np.ndarray
     kernel_change: np.ndarray
     reduction_error: np.ndarray
-    readout_ntk_change: np.ndarray
     kernel_change_slope: float
     change_limit: float
 
@@ -897,26 +929,22 @@ def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int],
     Returns:
         A :class:`ConstrainedTraining`.
     """
-    key = check_key("key", key)
-    xs, n, widths, y = _check_width_sweep(x_stacked, widths, y0)
-    loss = check_choice("loss", loss, LOSSES)
-    omega = _pair_weights(n, loss)
+    key, xs, n, widths, y, omega = _check_width_sweep(key, x_stacked, widths, y0, loss)
     lr, time_unit = check_positive_float("lr", lr), check_positive_float("time_unit", time_unit)
     n_records = check_positive_int("n_records", n_records)
     record_at = dynamics.record_steps(steps, every=check_positive_int("steps", steps) // n_records)
     precision.require_float64("grassmann.constrained_training_sweep")
     step = riemannian_step(readout_loss(loss))
-    kernel_change, reduction_error, readout_change = (np.empty(len(widths)) for _ in range(3))
+    kernel_change, reduction_error = np.empty(len(widths)), np.empty(len(widths))
     layer = models._random_first_layer(key, max(widths), xs.shape[1])   # nested widths: prefixes of one layer
     for i, width in enumerate(widths):
         phi = _features(xs, layer[:width])
         psi, k_m = _whitened_features(phi)
         ws = dynamics.descend(step, jnp.asarray(y @ psi), lr * time_unit, steps, args=(jnp.asarray(phi),),
                               record_at=record_at).records
+        del psi   # (N, M) in float64: not needed past the start
         theta0, theta = k_m - _outputs_gram(phi, ws[0]), k_m - _outputs_gram(phi, ws[-1])
         kernel_change[i] = np.linalg.norm(theta - theta0) / np.linalg.norm(theta0)
-        ntk0, ntk = (_readout_tangent_kernel(jnp.asarray(phi), ws[j]) for j in (0, -1))
-        readout_change[i] = np.linalg.norm(ntk - ntk0) / np.linalg.norm(ntk0)
         root = linalg.psd_sqrt(k_m)[0]
         ys = _grassmann_descent(y, _reduced_matrix(root, omega) * time_unit, lr, record_at).records
         g_net, g_red = _outputs_gram(phi, ws), _outputs_gram(root, ys)
@@ -927,7 +955,248 @@ def constrained_training_sweep(key: jax.Array, x_stacked, widths: Sequence[int],
     g_lim = _outputs_gram(root_inf, _oja_closed_form(y, _reduced_matrix(root_inf, omega) * time_unit,
                                                      np.array([0.0, lr * steps])))
     return ConstrainedTraining(widths=np.array(widths), kernel_change=kernel_change, reduction_error=reduction_error,
-                               readout_ntk_change=readout_change,
                                kernel_change_slope=loglog_slope(widths, kernel_change)[0],
                                change_limit=float(np.linalg.norm(g_lim[1] - g_lim[0])
                                                   / np.linalg.norm(k_inf - g_lim[0])))
+
+
+# ------------------------------------------------------------- the NTK linearisation of the constrained flow
+def _frozen_step(f: jnp.ndarray, lr: float, generator: jnp.ndarray) -> jnp.ndarray:
+    # explicit Euler step of dF/dt = 2 Theta_0 Omega F (generator = Theta_0 Omega in the time unit)
+    return f + 2 * lr * generator @ f
+
+
+@dataclass(frozen=True)
+class FrozenKernel:
+    r"""Experiment 5: the exact infinite-width constrained flow against its NTK linearisation (the tangent kernel
+    :math:`\Theta_0=K-F_0F_0^\top` frozen at :math:`t=0`), on the times ``t`` (units of
+    :math:`1/\lVert\tilde S\rVert_2`). ``frozen_ratio`` :math:`\sigma_d/\sigma_1` of the frozen flow's :math:`F`,
+    ``frozen_norm_growth`` :math:`\lVert F(t)\rVert_2/\lVert F_0\rVert_2`, ``frozen_constraint_error``
+    :math:`\lVert F^\top K^{-1}F-I_d\rVert_F` (0 on the constraint set); ``exact_ratios`` :math:`\sigma_k/\sigma_1`
+    (``(T, d)``) of the exact flow's :math:`F=K^{1/2}Y^\top`; ``endpoint_ratios`` the same for its end point
+    :math:`K^{1/2}U_d` (top-:math:`d` eigenvectors of :math:`\tilde S`). ``nu`` the top :math:`d+1` eigenvalues
+    :math:`\nu_k` of :math:`(I-P_0)\tilde S(I-P_0)`, :math:`P_0=Y_0^\top Y_0`; ``rate_predicted``
+    :math:`2(\nu_1-\nu_d)` and ``rate`` the decay rate of ``frozen_ratio`` fitted over ``window``, where the
+    corrections :math:`e^{-\gamma t}`, :math:`\gamma=2\min(\nu_1-\nu_2,\nu_d-\nu_{d+1},\nu_d)`, have fallen to
+    :math:`e^{-\text{settle}}`; ``settled_rate`` the local rate at the window's start."""
+    t: np.ndarray
+    frozen_ratio: np.ndarray
+    frozen_norm_growth: np.ndarray
+    frozen_constraint_error: np.ndarray
+    exact_ratios: np.ndarray
+    endpoint_ratios: np.ndarray
+    nu: np.ndarray
+    rate: float
+    rate_predicted: float
+    window: tuple[float, float]
+
+
+def frozen_kernel_experiment(k, y0, loss: str = "contrastive", lr: float = 1e-3, final_ratio: float = 1e-10,
+                             settle: float = 1.5, record_time: float = 0.05) -> FrozenKernel:
+    r"""Run the NTK linearisation :math:`\dot F=2\Theta_0\Omega F` of the constrained flow (explicit Euler steps of
+    size ``lr`` by :func:`kernel_ssl.dynamics.descend`) from :math:`F_0=K^{1/2}Y_0^\top` until its predicted ratio
+    :math:`e^{-2(\nu_1-\nu_d)t}` is ``final_ratio``, and beside it the exact flow (closed form of Oja's flow with
+    :math:`\tilde S=K^{1/2}\Omega K^{1/2}`), both with :math:`\tilde S/\lVert\tilde S\rVert_2`.
+
+    Prediction (the chapter's proposition *frozen kernel*): with :math:`F=K^{1/2}G`,
+    :math:`\dot G=2(I-P_0)\tilde SG`, so the component of :math:`G` in :math:`\operatorname{range}P_0` stays
+    :math:`Y_0^\top` while the rest grows along the eigenvectors of :math:`(I-P_0)\tilde S(I-P_0)`:
+    :math:`\sigma_k(F)\sim e^{2\nu_kt}` and :math:`\sigma_d/\sigma_1\sim e^{-2(\nu_1-\nu_d)t}`.
+
+    Args:
+        k: the kernel :math:`K` on the ``N`` training views (``(N, N)``, positive definite).
+        y0: the start :math:`Y_0` (``(d, N)``, orthonormal rows).
+        loss: ``"contrastive"`` or ``"non_contrastive"``.
+        lr: the Euler step of the frozen flow (its relative rate error is about :math:`\eta(\nu_1+\nu_d)`).
+        final_ratio: the predicted :math:`\sigma_d/\sigma_1` at the end, in (1e-13, 1): above float64 round-off.
+        settle: the log-decay of the corrections at the start of the fit window.
+        record_time: the time between records.
+
+    Returns:
+        A :class:`FrozenKernel`.
+    """
+    factor = linalg.factor_gram(k)   # refuses a singular K: the reduced coordinates need K^-1/2
+    n_views = factor.eigenvalues.shape[0]
+    if n_views % 2:
+        raise ValueError(f"k must be (2n, 2n) for n pairs, got {n_views} views")
+    y = _check_reduced_start(y0, n_views)
+    omega = _pair_weights(n_views // 2, check_choice("loss", loss, LOSSES))
+    lr = check_positive_float("lr", lr)
+    final_ratio = check_positive_float("final_ratio", final_ratio, maximum=1.0)
+    if final_ratio < 1e-13:   # sigma_d / sigma_1 of a float64 SVD is round-off below about 1e-15
+        raise ValueError(f"final_ratio must be at least 1e-13 (float64 resolves sigma_d / sigma_1 down to about "
+                         f"1e-15), got {final_ratio:g}")
+    settle = check_positive_float("settle", settle)
+    record = _record_interval(record_time, lr)
+    precision.require_float64("grassmann.frozen_kernel_experiment")
+    return _frozen_kernel_experiment(factor, y, omega, lr, final_ratio, settle, record)
+
+
+def _frozen_kernel_experiment(factor: linalg.GramFactor, y: np.ndarray, omega: np.ndarray, lr: float,
+                              final_ratio: float, settle: float, record: int) -> FrozenKernel:
+    d = y.shape[0]
+    u, lam = factor.eigenvectors, factor.eigenvalues
+    root, inv_root = (u * np.sqrt(lam)) @ u.T, (u / np.sqrt(lam)) @ u.T
+    k = (u * lam) @ u.T
+    s = _reduced_matrix(root, omega)
+    s = s / np.linalg.norm(s, 2)
+    free = np.eye(k.shape[0]) - y.T @ y                  # I - P_0
+    nu = linalg.descending_eigh(free @ s @ free)[0][:d + 1]
+    if nu[d - 1] <= 0:
+        raise ValueError(f"(I - P0) S (I - P0) has only {int(np.sum(nu > 0))} positive eigenvalues, fewer than "
+                         f"d = {d}: sigma_d of the frozen flow does not grow and there is no collapse rate")
+    rate_predicted = float(2 * (nu[0] - nu[d - 1]))
+    gamma = 2 * min(nu[0] - nu[1], nu[d - 1] - nu[d], nu[d - 1]) if d > 1 else 2 * nu[0]
+    t_start, t_end = settle / gamma, np.log(1 / final_ratio) / rate_predicted
+    if t_end <= 1.5 * t_start:
+        raise ValueError(f"the fit window [{t_start:.3g}, {t_end:.3g}] is too short: lower final_ratio or settle")
+    f0 = root @ y.T
+    generator = (k - f0 @ f0.T) @ omega / np.linalg.norm(_reduced_matrix(root, omega), 2)
+    steps = int(np.ceil(t_end / (lr * record))) * record
+    run = dynamics.descend(_frozen_step, jnp.asarray(f0), lr, steps, args=(jnp.asarray(generator),),
+                           record_at=dynamics.record_steps(steps, every=record))
+    f, t = np.asarray(run.records), run.t
+    sv = np.linalg.svd(f, compute_uv=False)
+    g = inv_root @ f
+    window = (t >= t_start) & (t <= t_end)
+    exact = root @ _columns(_oja_closed_form(y, s, t))
+    exact_sv = np.linalg.svd(exact, compute_uv=False)
+    end_sv = np.sqrt(linalg.descending_eigh(_columns(top_eigenspace(s, d)).T @ k @ _columns(top_eigenspace(s, d)))[0])
+    return FrozenKernel(t=t, frozen_ratio=sv[:, -1] / sv[:, 0], frozen_norm_growth=sv[:, 0] / sv[0, 0],
+                        frozen_constraint_error=np.linalg.norm(_columns(g) @ g - np.eye(d), axis=(1, 2)),
+                        exact_ratios=exact_sv / exact_sv[:, :1], endpoint_ratios=end_sv / end_sv[0], nu=nu,
+                        rate=fit_rate(t[window], sv[window, -1] / sv[window, 0]), rate_predicted=rate_predicted,
+                        window=(float(t[window][0]), float(t[window][-1])))
+
+
+# ----------------------------------------------------------------------------------- centring identities
+def centred_operator_identity_error(x, x_prime) -> float:
+    r"""Largest relative error of the three identities of the chapter's proposition *centred contrastive
+    operator*: :math:`\Omega_{\rm c}=(nZ-J)/(n(n-1))=H_bZH_b/(n-1)`, :math:`S_{\rm c}=\frac{2n}{n-1}\Gamma_{\rm c}`
+    (:math:`\Gamma_{\rm c}` of each view centred separately, :func:`kernel_ssl.spectra.pair_cross_correlation`),
+    and :math:`\Gamma_{\rm all}=\Gamma_{\rm c}-\frac14(\bar x-\bar x')(\bar x-\bar x')^\top` (centring over all
+    :math:`2n` views). Algebraic identities: this checks the code's consistency, not a theory."""
+    xa, xb, n = _check_pairs(x, x_prime)
+    omega = _pair_weights(n, "contrastive")
+    swap = np.asarray(data.pair_swap_matrix(n), dtype=np.float64)
+    centre_each = np.kron(np.eye(2), np.eye(n) - np.full((n, n), 1.0 / n))   # H_b = diag(H_n, H_n)
+    cross = np.kron(1.0 - np.eye(2), np.ones((n, n)))                         # J
+    s_c = _ssl_matrix(np.concatenate([xa, xb]), omega)
+    gamma_c = spectra.pair_cross_correlation(xa - xa.mean(axis=0), xb - xb.mean(axis=0))
+    mean_all, delta = (xa.mean(axis=0) + xb.mean(axis=0)) / 2, xa.mean(axis=0) - xb.mean(axis=0)
+    gamma_all = spectra.pair_cross_correlation(xa - mean_all, xb - mean_all)
+    errors = [np.linalg.norm(omega - (n * swap - cross) / (n * (n - 1))) / np.linalg.norm(omega),
+              np.linalg.norm(omega - centre_each @ swap @ centre_each / (n - 1)) / np.linalg.norm(omega),
+              np.linalg.norm(s_c - 2 * n / (n - 1) * gamma_c) / np.linalg.norm(s_c),
+              np.linalg.norm(gamma_all - gamma_c + np.outer(delta, delta) / 4) / np.linalg.norm(gamma_c)]
+    return float(max(errors))
+
+
+# ------------------------------------------------------------------------------------------ downstream
+REPRESENTATIONS = ("collapsed", "constrained", "non_contrastive")
+
+
+def _oja_endpoint(y0: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The limit of Oja's flow from y0 (rows): the top-d eigenspace if mu_d > mu_d+1; if the top eigenvalue has
+    multiplicity at least d + 1 (a null space of S_nc), row(Y0 P_E) with P_E the projector onto its eigenspace."""
+    d = y0.shape[0]
+    mu, vec = linalg.descending_eigh(s)
+    tol = 1e-9 * abs(mu).max()
+    if mu[d - 1] - mu[d] > tol:
+        return vec[:, :d].T.copy()
+    if mu[0] - mu[d] <= tol:
+        top = vec[:, mu >= mu[0] - tol]
+        return retract(y0 @ top @ top.T)
+    raise ValueError("s has an eigenvalue of multiplicity crossing d below its top eigenvalue: the limit of Oja's "
+                     "flow is not one of the two cases handled (top-d eigenspace, or a degenerate top eigenvalue)")
+
+
+def _endpoint_representations(coords_train: np.ndarray, coords_test: np.ndarray, s_c: np.ndarray,
+                              s_nc: np.ndarray, y0: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    # the end points of the three flows, as (train, test) features: collapsed = the limit direction q_1 of the
+    # unconstrained flow (rank one), constrained = Oja's limit with S_c, non-contrastive = Oja's limit with S_nc
+    bases = {"collapsed": top_eigenspace(s_c, 1), "constrained": _oja_endpoint(y0, s_c),
+             "non_contrastive": _oja_endpoint(y0, s_nc)}
+    return {name: (coords_train @ b.T, coords_test @ b.T) for name, b in bases.items()}
+
+
+@dataclass(frozen=True)
+class Probes:
+    r"""Experiment 7: linear-probe test accuracies (``(len(models), 3)``, columns :data:`REPRESENTATIONS`) of the
+    end points of the unconstrained (collapsed), constrained contrastive and constrained non-contrastive flows, for
+    the linear model on pixels and the infinite-width random-feature model with each NNGP kernel of ``models``
+    (``"linear"`` or ``"activation, bias b"``); ``n_train`` labelled views per model (both views of each SSL image),
+    ``n_test`` test images."""
+    models: tuple[str, ...]
+    accuracy: np.ndarray
+    n_train: tuple[int, ...]
+    n_test: int
+
+
+def probe_experiment(key: jax.Array, x, x_prime, labels, x_test, labels_test, wide_pairs: int, d: int,
+                     kernel_specs: Sequence[tuple[str, float]] = (("relu", 0.0), ("relu", 1.0), ("erf", 0.0))
+                     ) -> Probes:
+    r"""Probe the end points of the three flows on the digit labels. The linear model learns from all ``n`` pairs
+    (:math:`S` of the pixels), the kernel models from the first ``wide_pairs`` of them
+    (:math:`\tilde S=K^{1/2}\Omega K^{1/2}` with the NNGP kernel, features :math:`f(x)=YK^{-1/2}k_X(x)`); each
+    probe is fitted on both views of its SSL images and scored on ``x_test`` (images distinct from those). The
+    probe is :func:`kernel_ssl.probes.linear_probe_accuracy` with :math:`\rho_{\rm p}=0` (minimum-norm least
+    squares), which depends only on the row space of the representation: the object the flows' theorems fix.
+
+    Args:
+        key: the PRNG key of the starts (they matter only for the non-contrastive kernel models, whose top
+            eigenvalue 0 is degenerate).
+        x, x_prime: the two views of the SSL pairs (``(n, m)`` each).
+        labels: their labels (``(n,)``).
+        x_test, labels_test: the test images (``(n_test, m)``) and their labels.
+        wide_pairs: SSL pairs of the kernel models, ``d..n``.
+        d: the embedding dimension, at most ``m - 1``.
+        kernel_specs: (activation, bias_std) of each NNGP kernel (:func:`kernel_ssl.kernels.closed_form_nngp`).
+
+    Returns:
+        A :class:`Probes`.
+    """
+    key = check_key("key", key)
+    xa, xb, n = _check_pairs(x, x_prime)
+    ya = as_finite_array("labels", labels, ndim=1)
+    test = as_finite_array("x_test", x_test, ndim=2).astype(np.float64)
+    y_test = as_finite_array("labels_test", labels_test, ndim=1)
+    if ya.shape[0] != n or test.shape[0] != y_test.shape[0] or test.shape[1] != xa.shape[1]:
+        raise ValueError(f"labels must have one entry per pair and x_test {xa.shape[1]} columns with one label per "
+                         f"row: got labels {ya.shape}, x_test {test.shape}, labels_test {y_test.shape}")
+    d = _check_dim(d, xa.shape[1])
+    wide_pairs = check_positive_int("wide_pairs", wide_pairs, minimum=max(d, 2), maximum=n)
+    specs = [(check_choice(f"kernel_specs[{i}][0]", a, models.ACTIVATIONS),
+              check_positive_float(f"kernel_specs[{i}][1]", b, allow_zero=True))
+             for i, (a, b) in enumerate(kernel_specs)]
+    precision.require_float64("grassmann.probe_experiment")
+    return _probe_experiment(key, xa, xb, ya, test, y_test, wide_pairs, d, specs)
+
+
+def _probe_experiment(key: jax.Array, xa: np.ndarray, xb: np.ndarray, ya: np.ndarray, test: np.ndarray,
+                      y_test: np.ndarray, wide_pairs: int, d: int, specs: list[tuple[str, float]]) -> Probes:
+    def score(reps: dict, y_train: np.ndarray) -> list[float]:
+        return [probes._linear_probe_accuracy(*reps[name], y_train, y_test, 0.0) for name in REPRESENTATIONS]
+
+    n = xa.shape[0]
+    stacked = np.concatenate([xa, xb])   # the linear model on pixels: S in R^(m x m), coordinates = the pixels
+    s_lin = [_ssl_matrix(stacked, _pair_weights(n, loss)) for loss in LOSSES]
+    rows = [score(_endpoint_representations(stacked, test, *s_lin, _random_orthonormal(jax.random.fold_in(key, 0),
+                                                                                       d, stacked.shape[1])),
+                  np.tile(ya, 2))]
+    # the infinite-width models: reduced coordinates K^-1/2 k_X(x) (K^1/2 on the training views); one kernel call
+    # on training and test points together (one shape for every kernel)
+    xw = np.concatenate([xa[:wide_pairs], xb[:wide_pairs]])
+    both = jnp.asarray(np.concatenate([xw, test]))
+    y_wide = _random_orthonormal(jax.random.fold_in(key, 1), d, xw.shape[0])
+    for activation, bias in specs:
+        k_all = np.asarray(kernels.closed_form_nngp(both, both, activation, bias), dtype=np.float64)
+        factor = linalg.factor_gram(k_all[:xw.shape[0], :xw.shape[0]])
+        u, lam = factor.eigenvectors, factor.eigenvalues
+        root, inv_root = (u * np.sqrt(lam)) @ u.T, (u / np.sqrt(lam)) @ u.T
+        s_wide = [_reduced_matrix(root, _pair_weights(wide_pairs, loss)) for loss in LOSSES]
+        rows.append(score(_endpoint_representations(root, k_all[xw.shape[0]:, :xw.shape[0]] @ inv_root, *s_wide,
+                                                    y_wide), np.tile(ya[:wide_pairs], 2)))
+    names = ("linear",) + tuple(f"{a}, bias {b:g}" for a, b in specs)
+    return Probes(models=names, accuracy=np.array(rows), n_train=(2 * n,) + (2 * wide_pairs,) * len(specs),
+                  n_test=test.shape[0])

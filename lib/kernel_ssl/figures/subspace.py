@@ -162,3 +162,39 @@ def kernel_change_figure(widths, constrained_change, constrained_slope: float, b
     fig.add_scatter(x=wa, y=np.full(wa.shape[0], float(change_limit)), mode="lines",
                     name="constrained, M → ∞ (closed form with K_∞)", line=dict(color=colour(0), dash=THEORY_DASH))
     return fig
+
+
+def frozen_kernel_figure(t, frozen_ratio, exact_ratios, rate_predicted: float, window, norm_growth) -> go.Figure:
+    r"""The NTK linearisation of the constrained flow against the exact flow, log-y against time ``t``:
+    :math:`\sigma_d/\sigma_1` of the frozen-kernel flow (``frozen_ratio``, ``(T,)``) with its predicted decay
+    :math:`e^{-\text{rate}\,t}` (dashed, anchored at the start of ``window`` = (start, end) of the fit), its norm
+    growth :math:`\lVert F(t)\rVert_2/\lVert F_0\rVert_2` (``norm_growth``, ``(T,)``, dotted), and
+    :math:`\sigma_k/\sigma_1`, :math:`k\ge2`, of the exact flow (columns 1.. of ``exact_ratios``, ``(T, d)``).
+
+    Args:
+        t: the times ``(T,)``.
+        frozen_ratio: the frozen flow's :math:`\sigma_d/\sigma_1`, positive.
+        exact_ratios: the exact flow's normalised singular values.
+        rate_predicted: the predicted decay rate :math:`2(\nu_1-\nu_d)`.
+        window: the fit window (start, end) in the units of ``t``.
+        norm_growth: the frozen flow's norm growth, positive.
+    """
+    ta = as_finite_array("t", t, ndim=1)
+    fr = as_finite_array("frozen_ratio", frozen_ratio, ndim=1)
+    ex = as_finite_array("exact_ratios", exact_ratios, ndim=2)
+    growth = as_finite_array("norm_growth", norm_growth, ndim=1)
+    start, end = (float(v) for v in as_finite_array("window", window, ndim=1))
+    if not (fr.shape == growth.shape == ta.shape and ex.shape[0] == ta.shape[0]):
+        raise ValueError(f"frozen_ratio, norm_growth and exact_ratios must have one row per time ({ta.shape[0]}), "
+                         f"got {fr.shape}, {growth.shape}, {ex.shape}")
+    frozen = f"NTK linearisation (kernel frozen at t = 0): σ{ex.shape[1]}/σ1"
+    anchor = fr[np.searchsorted(ta, start)]
+    measured = {frozen: fr, **{f"exact flow: σ{k + 1}/σ1": ex[:, k] for k in range(1, ex.shape[1])}}
+    fig = curves(ta, measured, "Constrained flow at infinite width: exact against its NTK linearisation",
+                 "time t (units of 1/‖S̃‖)", "normalised singular value", log_y=True,
+                 predicted={frozen: anchor * np.exp(-float(rate_predicted) * (ta - start))})
+    fig.add_scatter(x=ta, y=growth, mode="lines", name="NTK linearisation: ‖F(t)‖ / ‖F(0)‖",
+                    line=dict(color=THEORY_COLOUR, dash="dot"))
+    fig.add_vrect(x0=start, x1=end, fillcolor="#cccccc", opacity=0.25, line_width=0,
+                  annotation_text="fit window", annotation_position="top left")
+    return fig
