@@ -126,7 +126,8 @@ def test_digits_bad_inputs(kwargs, exc, pattern):
 
 
 def test_digits_pairs_bad_inputs():
-    with pytest.raises(ValueError, match=r"n_images must be at least 1 and at most 1797"):
+    # the error names digits_pairs' own argument (n_pairs), not that of digits_views which it calls
+    with pytest.raises(ValueError, match=r"n_pairs must be at least 1 and at most 1797"):
         data.digits_pairs(KEY, 2000)
     with pytest.raises(ValueError, match=r"noise_std"):
         data.digits_pairs(KEY, 4, noise_std=-1.0)

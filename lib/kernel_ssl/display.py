@@ -64,11 +64,33 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], fmt: str = 
     Raises:
         ValueError: if ``headers`` is empty or a row has the wrong number of cells.
     """
+    if isinstance(headers, str) or not isinstance(headers, Sequence):
+        raise TypeError(f"headers must be a list of column names, got {type(headers).__name__}")
     if not headers:
         raise ValueError("headers must name at least one column")
+    for j, h in enumerate(headers):
+        if not isinstance(h, str):
+            raise TypeError(f"headers[{j}] must be a string, got {type(h).__name__}")
+    if isinstance(rows, str) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be a list of rows (sequences of cells), got {type(rows).__name__}")
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format spec string such as '.3g', got {type(fmt).__name__}")
+    try:
+        format(1.0, fmt)
+    except ValueError as exc:
+        raise ValueError(f"fmt must be a format spec for floats such as '.3g', got {fmt!r}") from exc
     for i, row in enumerate(rows):
+        if isinstance(row, str) or not isinstance(row, Sequence):
+            raise TypeError(f"rows[{i}] must be a sequence of cells, got {type(row).__name__}")
         if len(row) != len(headers):
             raise ValueError(f"rows[{i}] must have {len(headers)} cells (one per header), got {len(row)}")
+        for j, v in enumerate(row):
+            # a NaN or inf in a table the reader sees is a failed run, never a result to quote
+            if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+                raise ValueError(f"rows[{i}][{j}] is {v}: a table cell must be a finite number (the run that "
+                                 f"computes it failed or diverged)")
+            if isinstance(v, (complex, np.complexfloating)):
+                raise TypeError(f"rows[{i}][{j}] must be a real number or text, got complex {v!r}")
 
     def cell(v):
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):

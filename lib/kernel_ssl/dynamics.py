@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .validation import check_positive_float, check_positive_int
+from .validation import as_finite_array, check_bool, check_callable, check_positive_float, check_positive_int
 
 # A run longer than this is refused: at a few microseconds per step on a CPU it would not finish in a chapter's
 # budget, and a step count this large usually means a step size that was meant to be larger.
@@ -62,7 +62,7 @@ def record_steps(steps: int, every: int | None = None, n_log: int | None = None)
     if every is not None and n_log is not None:
         raise ValueError("give every or n_log, not both")
     if n_log is not None:
-        n_log = check_positive_int("n_log", n_log)
+        n_log = check_positive_int("n_log", n_log, maximum=MAX_STEPS)
         grid = np.round(np.geomspace(1, steps, n_log)).astype(np.int64)
         return np.unique(np.concatenate([[0], grid, [steps]]))
     every = 1 if every is None else check_positive_int("every", every, maximum=steps)
@@ -86,7 +86,7 @@ def _check_recording(steps: int, record_at) -> np.ndarray:
     steps = check_positive_int("steps", steps, maximum=MAX_STEPS)
     if record_at is None:
         return record_steps(steps)
-    rec = np.asarray(record_at)
+    rec = as_finite_array("record_at", record_at)
     if rec.ndim != 1 or not np.issubdtype(rec.dtype, np.integer) or rec.size < 2:
         raise ValueError("record_at must be a 1-D array of at least 2 integer steps (see record_steps)")
     if rec[0] != 0 or rec[-1] != steps or np.any(np.diff(rec) <= 0):
@@ -121,11 +121,26 @@ def descend(step: Callable[..., Any], state0: Any, lr: float, steps: int, args: 
     _check_no_array_closure("observe", observe)
     lr = check_positive_float("lr", lr)
     rec = _check_recording(steps, record_at)
-    if not isinstance(batched, bool):
-        raise TypeError(f"batched must be True or False, got {batched!r}")
+    check_bool("batched", batched)
+    if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
+        raise TypeError(f"args must be a sequence (tuple or list) of arrays and numbers, got {type(args).__name__}")
+    # values are checked here, once, where they arrive from the caller (never inside the compiled loop): a NaN
+    # start would otherwise come back as "the descent diverged"
+    _check_leaves("state0", state0)
+    _check_leaves("args", tuple(args))
     program = _batched_program if batched else _program
-    first, final, records = program(state0, tuple(args), lr, jnp.asarray(np.diff(rec)), step=step,
-                                    observe=observe)
+    try:
+        first, final, records = program(state0, tuple(args), lr, jnp.asarray(np.diff(rec)), step=step,
+                                        observe=observe)
+    except TypeError as exc:
+        if "carry input and carry output must have equal types" in str(exc):
+            raise TypeError("step must return a state with the structure, shapes and dtypes of state0 (mixing "
+                            "float32 and float64, e.g. a float32 state0 with float64 args, changes the dtype): "
+                            f"{str(exc).splitlines()[2] if len(str(exc).splitlines()) > 2 else exc}") from exc
+        # JAX's shape errors (incompatible shapes in the step's arithmetic) name no argument: say which inputs
+        shapes = jax.tree_util.tree_map(np.shape, (state0, tuple(args)))
+        raise TypeError(f"step(state0, lr, *args) or observe failed on state0 and args of shapes {shapes[0]} and "
+                        f"{shapes[1]}: {str(exc).splitlines()[0]}") from exc
     # records: (R - 1, ...) after the first, or (B, R - 1, ...) for a batch (vmap puts the batch axis first)
     axis = 1 if batched else 0
     records = jax.tree_util.tree_map(
@@ -134,6 +149,11 @@ def descend(step: Callable[..., Any], state0: Any, lr: float, steps: int, args: 
     if not all(np.all(np.isfinite(leaf)) for leaf in jax.tree_util.tree_leaves((records, final))):
         raise FloatingPointError(f"the descent diverged (non-finite values) with lr = {lr:g}: lower lr")
     return Trajectory(steps=rec, t=lr * rec.astype(np.float64), records=records, final=final)
+
+
+def _check_leaves(name: str, tree: Any) -> None:
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        as_finite_array(f"{name}{jax.tree_util.keystr(path)}", leaf)
 
 
 def _identity(state, *args):
@@ -159,10 +179,14 @@ def _batched_program(state0, args, lr, segments, step, observe):
 
 
 # ---------------------------------------------------------------------------------------------- steps
-@cache
 def gradient_step(loss: Callable[..., jnp.ndarray]) -> Callable[..., Any]:
     r"""Gradient descent on parameters, :math:`\theta\leftarrow\theta-\eta\nabla_\theta\mathcal L(\theta, \dots)`,
     for ``loss(params, *args)`` (one cached step object per loss: repeated runs reuse the compiled program)."""
+    return _gradient_step(check_callable("loss", loss))
+
+
+@cache
+def _gradient_step(loss):
     grad = jax.grad(loss)
 
     def step(params, lr, *args):
@@ -170,10 +194,14 @@ def gradient_step(loss: Callable[..., jnp.ndarray]) -> Callable[..., Any]:
     return step
 
 
-@cache
 def kernel_gradient_step(loss: Callable[..., jnp.ndarray]) -> Callable[..., Any]:
     r"""Kernel gradient descent in function space, :math:`F\leftarrow F-\eta K\nabla_F\mathcal L(F,\dots)`, for
     ``loss(F, *args)``; the step's first argument after ``lr`` is the Gram matrix :math:`K` (``(N, N)``)."""
+    return _kernel_gradient_step(check_callable("loss", loss))
+
+
+@cache
+def _kernel_gradient_step(loss):
     grad = jax.grad(loss)
 
     def step(f, lr, kernel, *args):
@@ -181,10 +209,14 @@ def kernel_gradient_step(loss: Callable[..., jnp.ndarray]) -> Callable[..., Any]
     return step
 
 
-@cache
 def loss_observer(loss: Callable[..., jnp.ndarray], skip: int = 0) -> Callable[..., jnp.ndarray]:
     """``observe(state, *args) = loss(state, *args[skip:])``: record the loss (one cached object per loss; ``skip=1``
     for :func:`kernel_gradient_step`, whose first argument is the kernel)."""
+    return _loss_observer(check_callable("loss", loss), check_positive_int("skip", skip, minimum=0, maximum=64))
+
+
+@cache
+def _loss_observer(loss, skip):
     def observe(state, *args):
         return loss(state, *args[skip:])
     return observe

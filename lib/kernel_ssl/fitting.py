@@ -60,7 +60,8 @@ def loglog_slope_interval(x, y, confidence: float = 0.95) -> SlopeInterval:
         The slope, its standard error and the interval.
     """
     xa, ya = _check_xy(x, y, 3, log=True)
-    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
+    if isinstance(confidence, bool) or not (isinstance(confidence, (int, float, np.integer, np.floating))
+                                            and 0 < confidence < 1):
         raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}")
     fit = stats.linregress(np.log(xa), np.log(ya))
     half = float(stats.t.ppf(0.5 + confidence / 2, xa.size - 2) * fit.stderr)

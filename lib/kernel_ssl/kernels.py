@@ -23,12 +23,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .models import ACTIVATIONS, Params, _sigma, _sigma_prime
-from .validation import as_finite_array, check_choice, check_positive_float, check_positive_int, check_same_columns
+from .models import ACTIVATIONS, Params, _check_params, _sigma, _sigma_prime
+from .validation import (
+    as_finite_array,
+    check_choice,
+    check_no_overflow,
+    check_positive_float,
+    check_positive_int,
+    check_same_columns,
+    check_size,
+    computing_dtype,
+)
 
 
-def _check_inputs(x1, x2) -> None:
-    check_same_columns("x1", x1, "x2", x2)
+def _check_inputs(x1, x2) -> tuple[np.ndarray, np.ndarray]:
+    return check_same_columns("x1", x1, "x2", x2)
 
 
 def _check_input_dim(params: Params, x1) -> None:
@@ -39,9 +48,16 @@ def _check_input_dim(params: Params, x1) -> None:
 
 
 def _check_network(x1, x2, activation, bias_std) -> float:
-    _check_inputs(x1, x2)
+    xa, xb = _check_inputs(x1, x2)
     check_choice("activation", activation, ACTIVATIONS)
-    return check_positive_float("bias_std", bias_std, allow_zero=True)
+    bias_std = check_positive_float("bias_std", bias_std, allow_zero=True)
+    # the closed forms square the inputs and sum m products (x.x'/m, ||x||^2/m): refuse what overflows there
+    m = xa.shape[1]
+    for name, arr in (("x1", xa), ("x2", xb)):
+        check_no_overflow(name, arr, computing_dtype(arr), power=2, count=m)
+    check_no_overflow("bias_std", bias_std, computing_dtype(xa), power=2, count=4)
+    check_size("len(x1) * len(x2)", xa.shape[0] * xb.shape[0])
+    return bias_std
 
 
 def empirical_ntk_two_layer(params: Params, x1: jnp.ndarray, x2: jnp.ndarray,
@@ -66,8 +82,11 @@ def empirical_ntk_two_layer(params: Params, x1: jnp.ndarray, x2: jnp.ndarray,
     Returns:
         :math:`\Theta(x_1, x_2)`, ``(n1, n2, d, d)``.
     """
+    _check_params("params", params)
     bias_std = _check_network(x1, x2, activation, bias_std)
     _check_input_dim(params, x1)
+    d = int(np.shape(params["W"])[0])
+    check_size("len(x1) * len(x2) * d^2 (the kernel's entries)", np.shape(x1)[0] * np.shape(x2)[0] * d * d)
     x1_array = jnp.asarray(x1)
     # one set of inputs passed twice: the core then computes its hidden activations once
     x2_array = x1_array if x2 is x1 else jnp.asarray(x2)
@@ -219,8 +238,9 @@ def closed_form_ntk(x1: jnp.ndarray, x2: jnp.ndarray, activation: str = "relu",
 
 def kron_identity(kernel: jnp.ndarray, d: int) -> jnp.ndarray:
     """A scalar kernel ``(n1, n2)`` as the block kernel ``k(x, x') I_d`` of shape ``(n1, n2, d, d)``."""
-    d = check_positive_int("d", d)
-    as_finite_array("kernel", kernel, ndim=2)
+    d = check_positive_int("d", d, maximum=2 ** 12)
+    k = as_finite_array("kernel", kernel, ndim=2)
+    check_size("kernel.size * d^2 (the block kernel's entries)", k.size * d * d)
     return _kron_identity(jnp.asarray(kernel), d)
 
 
@@ -233,6 +253,8 @@ def centre_kernel(kernel: jnp.ndarray) -> jnp.ndarray:
     k = as_finite_array("kernel", kernel, ndim=2)
     if k.shape[0] != k.shape[1]:
         raise ValueError(f"kernel must be square, got shape {k.shape}")
+    # the means sum N entries
+    check_no_overflow("kernel", k, computing_dtype(k), power=1, count=k.shape[0])
     kj = jnp.asarray(kernel)
     return kj - kj.mean(axis=0, keepdims=True) - kj.mean(axis=1, keepdims=True) + kj.mean()
 
@@ -246,6 +268,7 @@ def median_gamma(x) -> float:
     xa = as_finite_array("x", x, ndim=2)
     if xa.shape[0] < 2:
         raise ValueError(f"x needs at least 2 points, got {xa.shape[0]}")
+    check_no_overflow("x", xa, np.float64, power=2, count=4 * xa.shape[1])
     d2 = euclidean_distances(xa.astype(np.float64), squared=True)[np.triu_indices(xa.shape[0], 1)]
     med = float(np.median(d2))
     if med <= 0:
@@ -266,7 +289,9 @@ def rbf_gram(x1, x2, gamma: float) -> np.ndarray:
     """
     from sklearn.metrics.pairwise import rbf_kernel
 
-    _check_inputs(x1, x2)
+    xa, xb = _check_inputs(x1, x2)
+    for name, arr in (("x1", xa), ("x2", xb)):
+        check_no_overflow(name, arr, np.float64, power=2, count=4 * xa.shape[1])
     a, b = np.asarray(x1, dtype=np.float64), np.asarray(x2, dtype=np.float64)
     gamma = check_positive_float("gamma", gamma)
     return rbf_kernel(a, b, gamma=gamma)

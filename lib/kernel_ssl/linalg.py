@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.linalg
 
-from .validation import as_finite_array, check_positive_float, check_positive_int, check_symmetric
+from .validation import as_finite_array, check_positive_float, check_positive_int, check_str, check_symmetric
 
 # Eigenvalues of a float64 Gram matrix carry errors of order N * eps * ||K|| (about 1e-13 relative for N = 1000):
 # an eigenvalue below -PSD_RTOL * lambda_max is far beyond round-off and the matrix is not a kernel matrix;
@@ -57,6 +57,7 @@ def psd_sqrt(matrix, psd_rtol: float = PSD_RTOL, name: str = "matrix") -> tuple[
     Raises ``ValueError`` if ``matrix`` is not symmetric, or has an eigenvalue below ``-psd_rtol`` times the largest;
     the message names the caller's argument ``name`` (e.g. ``"kernel"``).
     """
+    check_str("name", name)
     psd_rtol = check_positive_float("psd_rtol", psd_rtol)
     w, u = _psd_spectrum(name, matrix, psd_rtol)
     keep = w > RANK_RTOL * w[-1]
@@ -68,6 +69,7 @@ def psd_sqrt(matrix, psd_rtol: float = PSD_RTOL, name: str = "matrix") -> tuple[
 def range_projector(matrix, psd_rtol: float = PSD_RTOL, name: str = "matrix") -> np.ndarray:
     r""":math:`\Pi`, the orthogonal projector onto the range of a PSD matrix (eigenvalues above ``RANK_RTOL``
     times the largest); errors as in :func:`psd_sqrt`."""
+    check_str("name", name)
     psd_rtol = check_positive_float("psd_rtol", psd_rtol)
     w, u = _psd_spectrum(name, matrix, psd_rtol)
     keep = u[:, w > RANK_RTOL * w[-1]]
@@ -181,10 +183,15 @@ def _orthonormal_basis(name: str, basis: np.ndarray) -> np.ndarray:
 
 def orthonormal_basis(basis) -> np.ndarray:
     """An orthonormal basis (columns, ``(m, k)``, or a stack ``(..., m, k)``) of the column space of ``basis``."""
-    b = as_finite_array("basis", basis).astype(np.float64)
+    return _checked_basis("basis", basis)
+
+
+def _checked_basis(name: str, basis) -> np.ndarray:
+    # checks and orthonormalises, the errors naming the caller's argument
+    b = as_finite_array(name, basis).astype(np.float64)
     if b.ndim < 2 or b.shape[-1] > b.shape[-2]:
-        raise ValueError(f"basis must be (m, k) with k <= m, or a stack (..., m, k), got shape {b.shape}")
-    return _orthonormal_basis("basis", b)
+        raise ValueError(f"{name} must be (m, k) with k <= m, or a stack (..., m, k), got shape {b.shape}")
+    return _orthonormal_basis(name, b)
 
 
 def projector(basis) -> np.ndarray:
@@ -208,18 +215,26 @@ def projector_distance(p, q) -> np.ndarray:
     rank = np.trace(pa, axis1=-2, axis2=-1)
     if np.any(rank < 0.5) or np.any(np.abs(np.trace(qa, axis1=-2, axis2=-1) - rank) > 1e-6 * np.maximum(rank, 1)):
         raise ValueError("p and q must be projectors of the same rank >= 1 (their traces differ or vanish)")
+    # a projector's trace is its rank, an integer: anything else (a basis, a kernel) would give a meaningless
+    # "distance" (cheap: O(m) per matrix; idempotence would cost O(m^3))
+    if np.any(np.abs(rank - np.round(rank)) > 1e-4 * np.maximum(rank, 1)):
+        raise ValueError(f"p and q must be orthogonal projectors (an integer trace, the rank), got trace "
+                         f"{np.ravel(rank)[0]:.6g}: pass projector(basis), not the basis or a kernel")
     return np.linalg.norm(pa - qa, axis=(-2, -1)) / np.sqrt(2 * rank)
 
 
 def subspace_distance(a, b) -> np.ndarray:
     r""":func:`projector_distance` between the column spaces of two bases of the same shape ``(..., m, k)``."""
-    return projector_distance(projector(a), projector(b))
+    qa, qb = _checked_basis("a", a), _checked_basis("b", b)
+    if qa.shape != qb.shape:
+        raise ValueError(f"a and b must be bases of the same shape (..., m, k), got {np.shape(a)} and {np.shape(b)}")
+    return projector_distance(qa @ np.swapaxes(qa, -1, -2), qb @ np.swapaxes(qb, -1, -2))
 
 
 def subspace_overlap(a, b) -> float:
     r"""Mean squared cosine of the principal angles between the column spaces of ``a`` and ``b`` (``(N, k)``):
     :math:`\lVert Q_a^\top Q_b\rVert_F^2/k = 1 - \text{distance}^2\in[0,1]` (1: the same subspace)."""
-    qa, qb = orthonormal_basis(a), orthonormal_basis(b)
+    qa, qb = _checked_basis("a", a), _checked_basis("b", b)
     if qa.ndim != 2 or qa.shape != qb.shape:
         raise ValueError(f"a and b must be bases (m, k) of the same shape, got {qa.shape} and {qb.shape}")
     return float(np.sum((qa.T @ qb) ** 2) / qa.shape[1])

@@ -1,8 +1,9 @@
 """Self-supervised (and one supervised) losses on the embeddings of positive pairs.
 
 Every SSL loss takes the embeddings of the two views, ``za`` and ``zb``, each of shape ``(n, d)``
-(row ``i`` embeds ``x_i`` and ``x_i'``). They are pure JAX functions, safe under ``jit`` and ``grad``;
-only static properties (shapes) are checked, since values are traced there.
+(row ``i`` embeds ``x_i`` and ``x_i'``). They are pure JAX functions, safe under ``jit`` and ``grad``:
+under a trace only static properties (shapes, dtypes) are checked; a caller's direct call with concrete arrays
+also checks the values (real, finite, and small enough that the loss does not overflow its dtype).
 """
 from __future__ import annotations
 
@@ -11,11 +12,34 @@ from functools import cache
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from .validation import check_choice, check_positive_float
+from .validation import (
+    as_finite_array,
+    check_callable,
+    check_choice,
+    check_no_overflow,
+    check_positive_float,
+    computing_dtype,
+    is_traced,
+)
 
 
-def _check_pair(za: jnp.ndarray, zb: jnp.ndarray) -> None:
+def _check_values(name: str, z, power: int = 2, count: int = 1) -> None:
+    # values only where they are concrete (a caller's call, not a trace under jit/grad): real, finite, and small
+    # enough that the loss's sums of products (power factors, count terms) stay finite in its dtype
+    if is_traced(z):
+        if not jnp.issubdtype(z.dtype, jnp.floating):
+            raise TypeError(f"{name} must be a real floating array, got dtype {z.dtype}")
+        return
+    arr = as_finite_array(name, z)
+    check_no_overflow(name, arr, computing_dtype(arr), power=power, count=count)
+
+
+def _check_pair(za: jnp.ndarray, zb: jnp.ndarray, power: int = 2) -> None:
+    n_d = max(int(np.prod(np.shape(za))) if not isinstance(za, str) else 1, 1)
+    _check_values("za", za, power, 4 * n_d)
+    _check_values("zb", zb, power, 4 * n_d)
     if jnp.ndim(za) != 2 or jnp.ndim(zb) != 2:
         raise ValueError(f"za and zb must be 2-D (n, d) arrays, got shapes {jnp.shape(za)} and {jnp.shape(zb)}")
     if jnp.shape(za) != jnp.shape(zb):
@@ -28,13 +52,18 @@ def cross_correlation(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
     r"""Symmetrised cross-correlation :math:`C = \frac{1}{2n}\sum_i (z_i z_i'^\top + z_i' z_i^\top)`,
     shape ``(d, d)``."""
     _check_pair(za, zb)
+    return _cross_correlation(za, zb)
+
+
+def _cross_correlation(za, zb):
     n = za.shape[0]
     return (za.T @ zb + zb.T @ za) / (2 * n)
 
 
 def barlow_twins_theory(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
     r"""Theory form of Barlow Twins: :math:`\mathcal L = \lVert C - I_d\rVert_F^2` (no standardisation, lambda = 1)."""
-    c = cross_correlation(za, zb)
+    _check_pair(za, zb, power=4)  # C squared: products of four embedding entries
+    c = _cross_correlation(za, zb)
     return jnp.sum((c - jnp.eye(c.shape[0], dtype=c.dtype)) ** 2)
 
 
@@ -99,7 +128,7 @@ def vicreg(za: jnp.ndarray, zb: jnp.ndarray, sim_weight: float = 25.0, var_weigh
         ValueError: if ``za`` and ``zb`` are not 2-D of the same shape with at least 2 rows, or a weight is out
             of range.
     """
-    _check_pair(za, zb)
+    _check_pair(za, zb, power=4)  # Cov(z)^2: products of four embedding entries
     for name, value in (("sim_weight", sim_weight), ("var_weight", var_weight), ("cov_weight", cov_weight),
                         ("gamma", gamma)):
         check_positive_float(name, value, allow_zero=True)
@@ -142,8 +171,17 @@ def info_nce(za: jnp.ndarray, zb: jnp.ndarray, temperature: float = 0.5,
             is not positive or ``similarity`` is unknown.
     """
     _check_pair(za, zb)
-    check_positive_float("temperature", temperature)
+    temperature = check_positive_float("temperature", temperature)
     check_choice("similarity", similarity, ("cosine", "dot"))
+    if not (is_traced(za) or is_traced(zb)):
+        # the logits s / tau: |s| <= 1 (cosine) or max |u|^2 d (dot) must stay finite in the loss's dtype
+        top = 1.0 if similarity == "cosine" else float(max(np.max(np.abs(np.asarray(za, np.float64))),
+                                                           np.max(np.abs(np.asarray(zb, np.float64))))) ** 2 * \
+            np.shape(za)[1]
+        dtype = computing_dtype(np.asarray(za))
+        if top / temperature > float(np.finfo(dtype).max) / 16:
+            raise ValueError(f"temperature = {temperature:g} makes the logits s/temperature overflow "
+                             f"{dtype.name} (|s| up to {top:.3g}): raise temperature")
     u = jnp.concatenate([za, zb], axis=0)
     if similarity == "cosine":
         # eps keeps the normalisation finite for an all-zero embedding (e.g. at zero initialisation).
@@ -162,7 +200,7 @@ def spectral_contrastive(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
 
     :math:`-\frac2n\sum_i z_i^\top z_i' + \frac{1}{n(n-1)}\sum_{i\ne j}(z_i^\top z_j')^2`.
     """
-    _check_pair(za, zb)
+    _check_pair(za, zb, power=4)  # squared Gram entries
     n = za.shape[0]
     positive = jnp.sum(za * zb) / n
     gram = za @ zb.T
@@ -172,8 +210,12 @@ def spectral_contrastive(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
 
 def squared_error(pred: jnp.ndarray, target: jnp.ndarray) -> jnp.ndarray:
     r"""Supervised squared loss :math:`\frac1N\sum_a\lVert f(x_a)-y_a\rVert^2` (the reference of NTK theory)."""
+    _check_values("pred", pred, 2, 4 * max(int(np.prod(np.shape(pred))), 1))
+    _check_values("target", target, 2, 4 * max(int(np.prod(np.shape(target))), 1))
     if jnp.shape(pred) != jnp.shape(target):
         raise ValueError(f"pred and target must have the same shape, got {jnp.shape(pred)} and {jnp.shape(target)}")
+    if jnp.ndim(pred) < 1:
+        raise ValueError(f"pred and target must have one row per point, got shape {jnp.shape(pred)}")
     return jnp.sum((pred - target) ** 2) / pred.shape[0]
 
 
@@ -198,11 +240,13 @@ def squared_distance_contrastive(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarra
 def graph_contrastive(f: jnp.ndarray, adjacency: jnp.ndarray) -> jnp.ndarray:
     r"""Spectral-type contrastive loss of the representations :math:`F` (``(N, d)``):
     :math:`\lVert FF^\top - A\rVert_F^2`."""
+    _check_graph(f, "adjacency", adjacency, power=4)
     return jnp.sum((f @ f.T - adjacency) ** 2)
 
 
 def graph_invariance(f: jnp.ndarray, lap: jnp.ndarray) -> jnp.ndarray:
     r"""Invariance term :math:`\operatorname{tr}(F^\top LF) = \tfrac12\sum_{ab}A_{ab}\lVert f_a-f_b\rVert^2`."""
+    _check_graph(f, "lap", lap, power=3)
     return jnp.trace(f.T @ lap @ f)
 
 
@@ -219,9 +263,28 @@ def graph_penalised_non_contrastive(f: jnp.ndarray, lap: jnp.ndarray, penalty: f
     Returns:
         The loss, a scalar.
     """
+    _check_graph(f, "lap", lap, power=4)
+    if not is_traced(penalty):
+        check_positive_float("penalty", penalty, allow_zero=True)
     n, d = f.shape
     cov = f.T @ f / n
     return graph_invariance(f, lap) + penalty * n * jnp.sum((cov - jnp.eye(d, dtype=f.dtype)) ** 2)
+
+
+def _check_graph(f, name: str, matrix, power: int) -> None:
+    # F (N, d) and an (N, N) matrix of the graph; symmetric (an undirected graph) where the values are concrete
+    n_entries = max(int(np.prod(np.shape(f))), 1) if not isinstance(f, str) else 1
+    _check_values("f", f, power, 4 * n_entries)
+    _check_values(name, matrix, power, 4 * n_entries)
+    if jnp.ndim(f) != 2:
+        raise ValueError(f"f must be a 2-D (N, d) array, got shape {jnp.shape(f)}")
+    n = jnp.shape(f)[0]
+    if jnp.shape(matrix) != (n, n):
+        raise ValueError(f"{name} must be ({n}, {n}), one row and column per row of f, got shape {jnp.shape(matrix)}")
+    if not is_traced(matrix):
+        m = np.asarray(matrix, dtype=np.float64)
+        if np.linalg.norm(m - m.T) > 1e-6 * max(np.linalg.norm(m), np.finfo(float).tiny):
+            raise ValueError(f"{name} must be symmetric (the matrix of an undirected augmentation graph)")
 
 
 SSL_LOSSES: dict[str, Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]] = {
@@ -243,6 +306,7 @@ def get_ssl_loss(name: str) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
 def stacked(pair_loss: Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]) -> Callable[[jnp.ndarray], jnp.ndarray]:
     """A loss of the two views' embeddings as a loss of the stacked outputs ``F = [F_a; F_b]`` (``(2n, d)``)."""
+    check_callable("pair_loss", pair_loss)
     return _stacked(pair_loss)
 
 
@@ -250,6 +314,12 @@ def stacked(pair_loss: Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]) -> Cal
 def _stacked(pair_loss):
     # one object per pair loss: compiled descent programs are cached by it
     def loss(f: jnp.ndarray) -> jnp.ndarray:
+        if jnp.ndim(f) != 2 or jnp.shape(f)[0] % 2:
+            # a static check (shapes are known under jit): an odd count would pair the wrong rows silently
+            raise ValueError(f"f must hold 2n stacked outputs [F_a; F_b] (an even number of rows), got shape "
+                             f"{jnp.shape(f)}")
+        if not is_traced(f):
+            as_finite_array("f", f)  # named as the caller passed it (the pair loss would say za or zb)
         n = f.shape[0] // 2
         return pair_loss(f[:n], f[n:])
     return loss

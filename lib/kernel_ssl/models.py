@@ -23,15 +23,43 @@ from jax.scipy.special import erf
 
 from . import precision
 from .validation import (
+    as_finite_array,
     check_choice,
+    check_float_dtype,
     check_key,
+    check_no_overflow,
     check_positive_float,
     check_positive_int,
     check_same_columns,
+    check_size,
+    computing_dtype,
+    is_traced,
 )
 
 Params = dict[str, jnp.ndarray]
 ACTIVATIONS = ("relu", "erf")
+PARAM_NAMES = ("V", "b", "W")
+
+
+def _check_params(name: str, params) -> None:
+    # a dict {"V": (M, m), "b": (M,), "W": (d, M)} of finite real arrays (values checked unless traced)
+    if not isinstance(params, dict):
+        raise TypeError(f"{name} must be a dict {{'V', 'b', 'W'}} of arrays (init_two_layer), got "
+                        f"{type(params).__name__}")
+    missing = [k for k in PARAM_NAMES if k not in params]
+    if missing:
+        raise ValueError(f"{name} must hold the arrays 'V', 'b' and 'W' (init_two_layer), missing {missing}")
+    for k, ndim in zip(PARAM_NAMES, (2, 1, 2), strict=True):
+        value = params[k]
+        if is_traced(value):
+            if np.ndim(value) != ndim:
+                raise ValueError(f"{name}[{k!r}] must be a {ndim}-D array, got shape {np.shape(value)}")
+        else:
+            as_finite_array(f"{name}[{k!r}]", value, ndim=ndim)
+    big_m = np.shape(params["V"])[0]
+    if np.shape(params["b"])[0] != big_m or np.shape(params["W"])[1] != big_m:
+        raise ValueError(f"{name} must have V (M, m), b (M,) and W (d, M) with one width M, got shapes "
+                         f"{np.shape(params['V'])}, {np.shape(params['b'])} and {np.shape(params['W'])}")
 
 
 def _sigma(name: str) -> Callable[[jnp.ndarray], jnp.ndarray]:
@@ -82,7 +110,9 @@ def init_two_layer(key: jax.Array, input_dim: int, width: int, d: int, dtype=Non
     m = check_positive_int("input_dim", input_dim)
     big_m = check_positive_int("width", width)
     d = check_positive_int("d", d)
-    return _init_two_layer(key, m, big_m, d, precision.working_dtype() if dtype is None else jnp.dtype(dtype))
+    check_size("width * (input_dim + d + 1) (the parameters)", big_m * (m + d + 1))
+    dtype = precision.working_dtype() if dtype is None else check_float_dtype("dtype", dtype)
+    return _init_two_layer(key, m, big_m, d, jnp.dtype(dtype))
 
 
 def _init_two_layer(key: jax.Array, m: int, big_m: int, d: int, dtype) -> Params:
@@ -109,7 +139,12 @@ def _preactivations(params: Params, x: jnp.ndarray, bias_std: float) -> jnp.ndar
 
 
 def _check_batch(params: Params, x) -> None:
+    _check_params("params", params)
     m = np.shape(params["V"])[1]
+    if not is_traced(x):
+        xa = as_finite_array("x", x)
+        # h = V x / sqrt(m) sums m products of an input and a weight (|V| ~ 1 up to about 6)
+        check_no_overflow("x", xa, computing_dtype(xa), power=1, count=8 * m)
     if np.ndim(x) != 2 or np.shape(x)[1] != m:
         raise ValueError(f"x must have shape (n, {m}), got {np.shape(x)}")
 
@@ -149,6 +184,11 @@ def _two_layer_apply(params: Params, x: jnp.ndarray, activation: str, bias_std: 
 def parameter_distance(params: Params, params0: Params) -> float:
     r""":math:`\lVert\theta-\theta_0\rVert_2 = \big(\sum_k\lVert\theta_k-\theta_{0,k}\rVert_F^2\big)^{1/2}` over all
     parameter arrays :math:`k` (``"V"``, ``"b"``, ``"W"``), in float64."""
+    for name, value in (("params", params), ("params0", params0)):
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict of arrays, got {type(value).__name__}")
+        for k, v in value.items():
+            as_finite_array(f"{name}[{k!r}]", v)
     if set(params) != set(params0):
         raise ValueError(f"params and params0 must hold the same arrays, got {sorted(params)} and {sorted(params0)}")
     for name in params:
@@ -183,7 +223,9 @@ def random_first_layer(key: jax.Array, width: int, input_dim: int) -> jnp.ndarra
         :math:`V`, ``(M, m)``.
     """
     check_key("key", key)
-    return _random_first_layer(key, check_positive_int("width", width), check_positive_int("input_dim", input_dim))
+    width, input_dim = check_positive_int("width", width), check_positive_int("input_dim", input_dim)
+    check_size("width * input_dim", width * input_dim)
+    return _random_first_layer(key, width, input_dim)
 
 
 def _random_first_layer(key: jax.Array, width: int, input_dim: int) -> jnp.ndarray:
@@ -197,7 +239,9 @@ def random_features(x: jnp.ndarray, v: jnp.ndarray) -> jnp.ndarray:
 
     :math:`\varphi_M(x)^\top\varphi_M(x')` is an average of :math:`M` i.i.d. terms whose mean is the NNGP kernel
     :math:`\mathbb E[\sigma(u)\sigma(v)]` (:func:`kernel_ssl.kernels.closed_form_nngp`)."""
-    check_same_columns("x", x, "v", v)
+    xa, va = check_same_columns("x", x, "v", v)
+    check_no_overflow("x", xa, computing_dtype(va), power=1, count=8 * xa.shape[1])
+    check_no_overflow("v", va, computing_dtype(va), power=1, count=8 * xa.shape[1])
     v = jnp.asarray(v)
     return _random_features(jnp.asarray(x, dtype=v.dtype), v)
 

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import jax
@@ -29,6 +30,8 @@ def enable_float64() -> None:
 
 def require_float64(what: str) -> None:
     """Raise ``RuntimeError`` naming ``what`` unless float64 is enabled."""
+    if not isinstance(what, str):
+        raise TypeError(f"what must be a string naming the computation, got {type(what).__name__}")
     if not float64_enabled():
         raise RuntimeError(f"{what} needs float64 (its results are below float32's resolution): call "
                            f"kernel_ssl.precision.enable_float64() before creating any JAX array")
@@ -51,5 +54,14 @@ def normal(key: jax.Array, shape: Sequence[int], dtype=None) -> jax.Array:
     Returns:
         An array of ``shape`` with i.i.d. :math:`\mathcal N(0, 1)` entries, in ``dtype``.
     """
-    draw = jax.random.normal(key, tuple(shape), dtype=jnp.float32)
+    from .validation import check_float_dtype, check_key, check_positive_int, check_size
+
+    check_key("key", key)
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
+        raise TypeError(f"shape must be a tuple of integers, got {type(shape).__name__}")
+    shape = tuple(check_positive_int(f"shape[{i}]", n, minimum=0) for i, n in enumerate(shape))
+    check_size("shape", int(math.prod(shape)))
+    if dtype is not None:
+        dtype = check_float_dtype("dtype", dtype)
+    draw = jax.random.normal(key, shape, dtype=jnp.float32)
     return draw.astype(working_dtype() if dtype is None else dtype)

@@ -33,6 +33,9 @@ def _plain(name: str, value: Any) -> Any:
         return value
     if isinstance(value, (float, np.floating, np.integer)) or (hasattr(value, "shape") and np.ndim(value) == 0):
         number = np.asarray(value).item()
+        if not isinstance(number, (bool, int, float)):
+            raise TypeError(f"{name} must be a real number, a bool, a string or a 1-d sequence of numbers to be "
+                            f"published, got {type(number).__name__} {number!r}")
         if isinstance(number, float) and not math.isfinite(number):
             raise ValueError(f"{name} is {number}: a published number must be finite (the run that computes it "
                              f"failed or diverged)")
@@ -45,6 +48,8 @@ def _plain(name: str, value: Any) -> Any:
 
 def published(values: Mapping[str, Any]) -> dict[str, Any]:
     """The values as they will be published (Python scalars), after checking names and finiteness."""
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must map names to values (a dict), got {type(values).__name__}")
     out = {}
     for name, value in values.items():
         if not isinstance(name, str) or not NAME.match(name):

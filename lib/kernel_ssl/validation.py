@@ -30,6 +30,9 @@ def as_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarra
         raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from exc
     if not np.issubdtype(arr.dtype, np.number):
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        # NumPy would drop the imaginary part silently in the float64 casts that follow
+        raise TypeError(f"{name} must be a real numeric array, got complex dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
     if arr.size == 0:
@@ -115,6 +118,10 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
         ValueError: if ``value`` is not in ``choices``.
     """
     choices = tuple(choices)
+    # compare only strings with strings: an array would compare element-wise (an ambiguous truth value), a
+    # float NaN never equals anything
+    if all(isinstance(c, str) for c in choices) and not isinstance(value, str):
+        raise ValueError(f"{name} must be one of {choices}, got {value!r} ({type(value).__name__})")
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
@@ -188,13 +195,20 @@ def check_params(**specs: tuple[Any, str, dict]) -> None:
 
     Each keyword is ``name=(value, kind, options)`` with kind one of ``"int"``, ``"float"``,
     ``"bool"``, ``"choice"``, ``"int_list"``; options are passed to the matching check
-    (``minimum``/``maximum`` for ints, ``allow_zero``/``maximum`` for floats, ``choices``).
+    (``minimum``/``maximum`` for ints, ``allow_zero``/``maximum`` for floats, ``choices``). A float may also take
+    ``minimum`` (a positive lower bound: a step size or time step so small that the run would never finish).
     """
     for name, (value, kind, options) in specs.items():
         if kind == "int":
             check_positive_int(name, value, **options)
         elif kind == "float":
-            check_positive_float(name, value, **options)
+            options = dict(options)
+            minimum = options.pop("minimum", None)
+            value = check_positive_float(name, value, **options)
+            if minimum is not None and value < minimum:
+                upper = "" if options.get("maximum") is None else f" and <= {options['maximum']}"
+                raise ValueError(f"{name} must be a finite number >= {minimum:g}{upper} (smaller would not finish "
+                                 f"in a chapter's budget), got {value:g}")
         elif kind == "bool":
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -244,8 +258,93 @@ def check_key(name: str, key: Any) -> Any:
 def check_cross_block(name: str, cross: Any, n: int) -> np.ndarray:
     r"""A block of kernel rows for new points, :math:`k_X(x)^\top` one per row: ``(n_new, n)`` in float64, with
     ``n`` the number of training points (the book's one convention for cross-kernel blocks)."""
+    n = check_positive_int("n", n)
     c = as_finite_array(name, cross, ndim=2).astype(np.float64)
     if c.shape[1] != n:
         raise ValueError(f"{name} must have {n} columns, one per training point ({name} must be (n_new, {n}): one "
                          f"row k_X(x)^T per new point), got shape {c.shape}")
     return c
+
+
+# ------------------------------------------------------------------ dtype policy, overflow, traced values
+def is_traced(value: Any) -> bool:
+    """Whether ``value`` is a JAX tracer (inside ``jit``/``grad``/``vmap``): then only static properties (shape,
+    dtype) can be checked, never values."""
+    import jax
+
+    return isinstance(value, jax.core.Tracer)
+
+
+def computing_dtype(value: Any) -> np.dtype:
+    """The floating dtype JAX computes ``value`` in: its own float dtype (float64 only when float64 is enabled),
+    or the working precision for integers."""
+    import jax
+    import jax.numpy as jnp
+
+    dtype = np.result_type(value)
+    if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(f"value must be a real numeric array, got dtype {dtype}")
+    if not np.issubdtype(dtype, np.floating):
+        dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
+
+
+def check_no_overflow(name: str, arr: Any, dtype: Any, power: int = 2, count: int = 1) -> None:
+    r"""Refuse entries so large that a sum of ``count`` products of ``power`` of them overflows ``dtype``:
+    :math:`\max|a|^{p}\,\mathrm{count} \le \mathrm{finfo}(\mathrm{dtype}).\max/16` (16: room for the constant
+    factors of the formulas). Checked on the host in float64 (``arr`` is a checked NumPy array).
+
+    Args:
+        name: the argument's name, used in the error message.
+        arr: the (finite) values.
+        dtype: the floating dtype the computation runs in.
+        power: how many of the entries are multiplied in one term (2 for a Gram matrix).
+        count: how many such terms are summed (the inner dimension).
+
+    Raises:
+        ValueError: naming ``name``, the largest entry and the bound, with what to change.
+    """
+    dtype = check_float_dtype("dtype", dtype)
+    power = check_positive_int("power", power)
+    count = check_positive_int("count", count)
+    values = as_finite_array(name, arr)
+    top = float(np.max(np.abs(values.astype(np.float64))))
+    bound = float((float(np.finfo(dtype).max) / 16.0 / max(count, 1)) ** (1.0 / power))
+    if top > bound:
+        hint = " or enable float64 (kernel_ssl.precision.enable_float64())" if dtype.itemsize < 8 else ""
+        raise ValueError(f"{name} has entries up to {top:.3g}, beyond what {dtype.name} computes without overflow "
+                         f"here (|entries| <= {bound:.3g}): rescale {name}{hint}")
+
+
+def check_float_dtype(name: str, dtype: Any) -> np.dtype:
+    """Check that ``dtype`` names a real floating dtype (float32 or float64) and return it as ``np.dtype``."""
+    try:
+        out = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a floating dtype (e.g. jnp.float32), got {dtype!r}") from exc
+    if not np.issubdtype(out, np.floating) or out.itemsize not in (4, 8):
+        raise TypeError(f"{name} must be float32 or float64, got {out}")
+    return out
+
+
+def check_callable(name: str, value: Any) -> Any:
+    """Check that ``value`` is callable (a function); return it."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable (a function), got {type(value).__name__}")
+    return value
+
+
+def check_str(name: str, value: Any) -> str:
+    """Check that ``value`` is a string (a title, a label); return it."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def check_size(name: str, n_entries: int, maximum: int = 2 ** 28) -> None:
+    """Refuse an array of more than ``maximum`` entries (default 2^28: 1 GiB in float32), which would not fit a
+    chapter's memory budget."""
+    n_entries = check_positive_int("n_entries", n_entries, minimum=0)
+    if n_entries > maximum:
+        raise ValueError(f"{name} asks for an array of {n_entries:.3g} entries, more than the {maximum:.3g} this "
+                         f"library allocates: lower {name}")

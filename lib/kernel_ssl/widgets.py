@@ -67,6 +67,8 @@ def live_figure(controls: Mapping[str, widgets.ValueWidget], make_figure: Callab
         raise ValueError("controls must hold at least one widget")
     if not callable(make_figure):
         raise TypeError(f"make_figure must be callable, got {type(make_figure).__name__}")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}")
     for name, control in controls.items():
         if not isinstance(control, widgets.ValueWidget):
             raise TypeError(f"controls[{name!r}] must be an ipywidgets value widget, got {type(control).__name__}")

@@ -8,11 +8,34 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..validation import as_finite_array
+from ..validation import as_finite_array, check_bool, check_str
 from .style import base_layout, colour, log_axes, measured_line, theory_line
 
 Series = tuple[np.ndarray, np.ndarray]
 MODES = ("lines", "markers", "lines+markers")
+
+
+def _mapping(name: str, value, allow_none: bool = False) -> Mapping:
+    # a dict of legend name -> data; legend names are text
+    if value is None and allow_none:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must map legend names to data (a dict), got {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} must have string legend names, got key {key!r}")
+    return value
+
+
+def _labels(title, xaxis, yaxis) -> None:
+    for label, value in (("title", title), ("xaxis", xaxis), ("yaxis", yaxis)):
+        check_str(label, value)
+
+
+def _positive(name: str, values: np.ndarray) -> None:
+    # a log axis drops values <= 0 without a word: the figure would show less than the caller passed
+    if np.any(values <= 0):
+        raise ValueError(f"{name} must be positive (it is drawn on a log axis), got minimum {values.min():.3g}")
 
 
 def _xy(name: str, series: Series) -> tuple[np.ndarray, np.ndarray]:
@@ -53,9 +76,13 @@ def measured_and_theory(measured: Mapping[str, Series], theory: Mapping[str, Ser
         ValueError: if ``mode`` is unknown, there is no series at all, or a series' ``x`` and ``y`` differ in
             length (``TypeError`` if a series is not an ``(x, y)`` pair).
     """
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    theory = {} if theory is None else theory
+    measured = _mapping("measured", measured)
+    theory = _mapping("theory", theory, allow_none=True)
+    _labels(title, xaxis, yaxis)
+    check_bool("log_x", log_x)
+    check_bool("log_y", log_y)
     if not measured and not theory:
         raise ValueError("measured and theory must hold at least one series between them")
     fig = go.Figure()
@@ -93,17 +120,31 @@ def curves(t, measured: Mapping[str, np.ndarray], title: str, xaxis: str, yaxis:
     Returns:
         The plotly figure (:func:`measured_and_theory`).
     """
-    ta = as_finite_array("t", t, ndim=1)
-    return measured_and_theory({n: (ta, y) for n, y in measured.items()},
-                               {n: (ta, y) for n, y in (predicted or {}).items()},
-                               title, xaxis, yaxis, mode=mode, log_x=log_x, log_y=log_y)
+    return _curves("t", t, measured, predicted, title, xaxis, yaxis, log_x, log_y, mode)
+
+
+def _curves(t_name, t, measured, predicted, title, xaxis, yaxis, log_x, log_y, mode) -> go.Figure:
+    # checked with the caller's names (t or x, measured, predicted) before measured_and_theory sees the series
+    ta = as_finite_array(t_name, t, ndim=1)
+    series = {}
+    for arg, values in (("measured", _mapping("measured", measured)),
+                        ("predicted", _mapping("predicted", predicted, allow_none=True))):
+        series[arg] = {}
+        for name, y in values.items():
+            ya = as_finite_array(f"{arg}[{name!r}]", y, ndim=1)
+            if ya.shape != ta.shape:
+                raise ValueError(f"{arg}[{name!r}] must have one value per entry of {t_name} ({ta.shape[0]}), got "
+                                 f"shape {ya.shape}")
+            series[arg][name] = (ta, ya)
+    return measured_and_theory(series["measured"], series["predicted"], title, xaxis, yaxis, mode=mode,
+                               log_x=log_x, log_y=log_y)
 
 
 def markers_with_theory(x, measured: Mapping[str, np.ndarray], predicted: Mapping[str, np.ndarray], title: str,
                         xaxis: str, yaxis: str, log_x: bool = False, log_y: bool = False) -> go.Figure:
     """:func:`curves` with the measurements as markers (one per x value, e.g. per width) and predictions dashed."""
-    xa = as_finite_array("x", x, ndim=1)  # checked here so an error names the caller's argument
-    return curves(xa, measured, title, xaxis, yaxis, predicted, log_x, log_y, mode="markers")
+    # checked with the caller's names (x, not curves' t)
+    return _curves("x", x, measured, predicted, title, xaxis, yaxis, log_x, log_y, "markers")
 
 
 def series_with_reference(series: Mapping[str, Series], title: str, xaxis: str, yaxis: str,
@@ -127,9 +168,16 @@ def series_with_reference(series: Mapping[str, Series], title: str, xaxis: str, 
     Raises:
         ValueError: if ``reference`` is given but ``series`` is empty.
     """
+    # checked here so that an error names the caller's argument (series, not measured_and_theory's measured)
+    series = {n: _xy(f"series[{n!r}]", s) for n, s in _mapping("series", series).items()}
     theory = {}
     if reference is not None:
-        xs = [_xy(f"series[{n!r}]", s)[0] for n, s in series.items()]
+        if not (isinstance(reference, tuple) and len(reference) == 2 and isinstance(reference[0], str)):
+            raise TypeError(f"reference must be a pair (legend name, value), got {reference!r}")
+        if isinstance(reference[1], bool) or not isinstance(reference[1], (int, float, np.integer, np.floating)) \
+                or not np.isfinite(reference[1]):
+            raise ValueError(f"reference must be (legend name, finite value), got value {reference[1]!r}")
+        xs = [x for x, _ in series.values()]
         if not xs:
             raise ValueError("series must hold at least one curve to place the reference on")
         lo, hi = min(float(x.min()) for x in xs), max(float(x.max()) for x in xs)
@@ -165,6 +213,17 @@ def loglog_measurements(x: Sequence[float], series: Mapping[str, np.ndarray], ti
         ValueError: if a series' size is not a multiple of ``len(x)``.
     """
     xa = as_finite_array("x", x, ndim=1)
+    _positive("x", xa)
+    series = _mapping("series", series)
+    _labels(title, xaxis, yaxis)
+    check_str("reference_label", reference_label)
+    if reference_slope is not None and (isinstance(reference_slope, bool) or not isinstance(
+            reference_slope, (int, float, np.integer, np.floating)) or not np.isfinite(reference_slope)):
+        raise ValueError(f"reference_slope must be a finite number or None, got {reference_slope!r}")
+    for name, slope in _mapping("fitted_slopes", fitted_slopes, allow_none=True).items():
+        if isinstance(slope, bool) or not isinstance(slope, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(slope):
+            raise ValueError(f"fitted_slopes[{name!r}] must be a finite number, got {slope!r}")
     fig = go.Figure()
     first_mean = None
     for i, (name, values) in enumerate(series.items()):
@@ -205,12 +264,19 @@ def eigenvalue_panels(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], title: 
     Raises:
         ValueError: if ``runs`` is empty or a run has not one row of eigenvalues per time.
     """
+    runs = _mapping("runs", runs)
     if not runs:
         raise ValueError("runs must hold at least one run")
+    check_str("title", title)
+    check_str("yaxis", yaxis)
+    check_bool("log_y", log_y)
     names = list(runs)
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=False, horizontal_spacing=0.07)
     for col, name in enumerate(names, start=1):
-        t, e = runs[name]
+        try:
+            t, e = runs[name]
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"runs[{name!r}] must be a pair (t, eigenvalues)") from exc
         ta = as_finite_array(f"runs[{name!r}] t", t, ndim=1)
         ea = as_finite_array(f"runs[{name!r}] eigenvalues", e, ndim=2)
         if ea.shape[0] != ta.shape[0]:
