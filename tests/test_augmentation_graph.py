@@ -79,3 +79,24 @@ def test_bad_groups_and_sizes():
         ag.group_labels(3, 0)
     with pytest.raises(TypeError, match="self_loops must be True or False"):
         ag.adjacency_from_groups(np.array([0, 0]), self_loops=1)
+
+
+def test_knn_adjacency_adds_symmetric_edges_between_sources():
+    rng = np.random.default_rng(0)
+    groups = ag.group_labels(3, 2)
+    x = rng.standard_normal((6, 4))
+    a = ag.knn_adjacency(x, groups, 1, 0.5)
+    np.testing.assert_allclose(a, a.T)
+    assert np.all(np.diag(a) == 0)
+    same = groups[:, None] == groups[None, :]
+    np.testing.assert_allclose(a[same & ~np.eye(6, dtype=bool)], 1.0)   # the cliques are kept
+    cross = a[~same]
+    assert set(np.unique(cross)) <= {0.0, 0.5} and np.all((a * ~same > 0).sum(axis=1) >= 1)
+    # each point's nearest view of another source is among its neighbour edges
+    d2 = ((x[:, None] - x[None]) ** 2).sum(-1)
+    d2[same] = np.inf
+    assert all(a[i, np.argmin(d2[i])] == 0.5 for i in range(6))
+    with pytest.raises(ValueError, match="n_neighbours must be at least 1 and at most 4"):
+        ag.knn_adjacency(x, groups, 5, 0.5)
+    with pytest.raises(ValueError, match="weight"):
+        ag.knn_adjacency(x, groups, 1, 0.0)

@@ -475,3 +475,142 @@ def test_descent_to_closed_form_and_degenerate_experiment():
     assert set(deg.loss_curves) == {f"{m} metric, seed {s}" for m in ("kernel", "identity") for s in (0, 1)}
     with pytest.raises(ValueError, match="d must be at least 1 and at most 2"):
         ik.degenerate_experiment(jax.random.PRNGKey(1), k, groups, 3, 2, 100)
+
+
+# ------------------------------------------------------------------ singular K, minimum norm, graphs that differ
+def _rank_deficient_problem(n_groups=3, n_views=3, width=5, seed=0):
+    """Random features with fewer features (width) than points: K = Phi Phi^T is singular."""
+    rng = np.random.default_rng(seed)
+    phi = rng.standard_normal((n_groups * n_views, width))
+    groups = ag.group_labels(n_groups, n_views)
+    return phi @ phi.T, phi, groups, ag.adjacency_from_groups(groups)
+
+
+def test_range_factor_is_the_pseudo_inverse():
+    k, _, _, _ = _rank_deficient_problem()
+    f = ik.range_factor(k)
+    assert f.rank == 5 and f.n == 9
+    np.testing.assert_allclose(f.inverse(), np.linalg.pinv(k, rcond=1e-10, hermitian=True), atol=1e-10)
+    np.testing.assert_allclose(f.projector(), k @ np.linalg.pinv(k, hermitian=True), atol=1e-10)
+    k_full, _, _, _ = _problem()
+    np.testing.assert_allclose(ik.range_factor(k_full).inverse(), np.linalg.inv(k_full), rtol=1e-8, atol=1e-8)
+    with pytest.raises(ValueError, match="gram must be positive semi-definite"):
+        ik.range_factor(-k_full)
+
+
+def test_rank_deficient_target_is_the_optimum_over_b():
+    # Proposition rank-deficient: min_B ||K B B^T K - A||^2 is [Pi A Pi]_d, found here by L-BFGS over B itself
+    k, _, _, a = _rank_deficient_problem()
+    f = ik.range_factor(k)
+    target = ik.contrastive_target(a, 2, factor=f)
+    p = f.projector()
+    np.testing.assert_allclose(target, linalg.top_psd_part(p @ a @ p, 2), atol=1e-12)
+    b, value = _lbfgs(lambda b: np.sum((k @ b @ b.T @ k - a) ** 2), (9, 2))
+    assert value == pytest.approx(np.sum((target - a) ** 2), rel=1e-7)
+    assert not np.allclose(target, ik.contrastive_target(a, 2), atol=1e-3)   # the kernel enters through Pi
+    # the constrained non-contrastive optimum lives in range(K): d at most rank(K)
+    nc = ik.non_contrastive_target(a, 3, factor=f)
+    np.testing.assert_allclose(p @ nc @ p, nc, atol=1e-10)
+    with pytest.raises(ValueError, match="d must be at least 1 and at most 5"):
+        ik.non_contrastive_target(a, 6, factor=f)
+
+
+def test_gradient_descent_with_a_singular_kernel():
+    k, _, _, a = _rank_deficient_problem()
+    run = ik.train_kernel_model(jax.random.PRNGKey(0), k, a, 3, steps=40000, alpha=1e-6)
+    target = ik.contrastive_target(a, 3, factor=ik.range_factor(k))
+    assert linalg.relative_frobenius_error(run.representation @ run.representation.T, target) <= 1e-6
+
+
+def test_rank_deficient_experiment():
+    rng = np.random.default_rng(1)
+    x = np.repeat(rng.standard_normal((3, 6)), 3, axis=0) + 0.3 * rng.standard_normal((9, 6))
+    out = ik.rank_deficient_experiment(jax.random.PRNGKey(0), x, ag.group_labels(3, 3), 5, 3, 60000, 1e-6)
+    assert out.rank <= 5 and out.outside_range <= 1e-10 and out.error <= 1e-3 and out.kernel_effect > 0
+    with pytest.raises(ValueError, match="width must be at least 1 and at most 8"):
+        ik.rank_deficient_experiment(jax.random.PRNGKey(0), x, ag.group_labels(3, 3), 9, 3, 100, 1e-6)
+
+
+def test_min_norm_target_is_the_ridge_limit():
+    k, _, groups, a = _problem()
+    f = ik.range_factor(k)
+    limit = ik.min_norm_contrastive_target(a, 2, f)
+    assert limit.unique and limit.eigengap > 0
+    # it is an unregularised optimum (the lemma's minimum) ...
+    ev = np.sort(np.linalg.eigvalsh(a))[::-1]
+    assert np.sum((limit.target - a) ** 2) == pytest.approx(np.sum(ev[2:] ** 2), rel=1e-10)
+    # ... of least RKHS norm among the optima (n_v - 1) E P E^T, P a random rank-2 projector of the group space
+    e = linalg.orthonormal_basis(ag.group_projector(groups)[:, [0, 3, 6]])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        q = e @ np.linalg.qr(rng.standard_normal((3, 2)))[0]
+        assert np.sum(f.inverse() * (2 * q @ q.T)) >= limit.norm - 1e-10
+    # ... and the ridge optimum approaches it linearly in rho
+    path = ik.min_norm_limit(a, 2, f, [1e-5, 1e-4, 1e-3])
+    assert path.errors[0] < 1e-3 and path.slope == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="ridges must hold at least two increasing values"):
+        ik.min_norm_limit(a, 2, f, [1e-3, 1e-4])
+
+
+def test_min_norm_of_a_unique_optimum_is_the_optimum():
+    k, _, _, a = _problem()
+    f = ik.range_factor(k)
+    out = ik.min_norm_contrastive_target(a, 4, f)   # d >= G: nothing to choose
+    np.testing.assert_allclose(out.target, ik.contrastive_target(a, 4), atol=1e-12)
+    assert out.unique and out.eigengap == float("inf")
+
+
+def test_contrastive_and_non_contrastive_differ_only_off_regular_graphs():
+    _, _, groups, a = _problem()
+    assert ik.contrastive_noncontrastive_distance(a, 3) <= 1e-10      # cliques: regular
+    ring = np.roll(np.eye(8), 1, axis=1) + np.roll(np.eye(8), -1, axis=1)   # a cycle, regular: distance 0
+    assert ik.contrastive_noncontrastive_distance(ring, 3) <= 1e-8
+    rng = np.random.default_rng(0)
+    x = np.repeat(rng.standard_normal((3, 4)), 3, axis=0) + 0.3 * rng.standard_normal((9, 4))
+    knn = ag.knn_adjacency(x, groups, 2, 0.5)
+    assert np.ptp(knn.sum(axis=1)) > 0 and ik.contrastive_noncontrastive_distance(knn, 3) > 1e-3
+
+
+def test_penalised_collapse_at_d_above_g():
+    k, _, groups, _ = _problem()
+    out = ik.penalised_collapse(jax.random.PRNGKey(0), k, groups, 5, 20000, 1e-6, 1.0)   # n_v = 3 >= 2 kappa
+    assert out.unique and out.extra_final <= 1e-3 * out.extra_initial and out.error <= 1e-6
+    with pytest.raises(ValueError, match="d must be at least 4"):
+        ik.penalised_collapse(jax.random.PRNGKey(0), k, groups, 3, 100, 1e-6, 1.0)
+
+
+def _digit_like_views(n_sources=24, n_views=3, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n_sources) % 3
+    centres = rng.standard_normal((3, 8))[labels] + 0.5 * rng.standard_normal((n_sources, 8))
+    return centres[:, None, :] + 0.2 * rng.standard_normal((n_sources, n_views, 8)), labels
+
+
+def test_select_probes_uses_labels_of_the_labelled_sources_only():
+    views, labels = _digit_like_views()
+    sel = ik.select_probes("rbf", views, labels, 16, 2, 10, (2, 4, 8), 0.1, (1e-2, 1.0), n_folds=5)
+    assert sel.dim in (2, 4, 8) and sel.probe_ridge in (1e-2, 1.0)
+    assert sel.induced == sel.test_grid[sel.dims.index(sel.dim), sel.probe_ridges.index(sel.probe_ridge)]
+    assert all(0 <= v <= 1 for v in (sel.induced, sel.base, sel.kpca)) and sel.margins.shape == (2,)
+    j = sel.probe_ridges.index(sel.probe_ridge)   # at the chosen ridge the margin is the chosen probe's
+    assert sel.margins[j] == pytest.approx(sel.induced - sel.base_grid[j])
+    # the test labels play no part in the selection: scrambling them changes no choice
+    scrambled = labels.copy()
+    scrambled[16:] = scrambled[16:][::-1]
+    again = ik.select_probes("rbf", views, scrambled, 16, 2, 10, (2, 4, 8), 0.1, (1e-2, 1.0), n_folds=5)
+    assert (again.dim, again.probe_ridge) == (sel.dim, sel.probe_ridge)
+    with pytest.raises(ValueError, match="n_labelled must be at least 5"):
+        ik.select_probes("rbf", views, labels, 16, 2, 4, (2,), 0.1, (1.0,), n_folds=5)
+
+
+def test_bandwidth_sweep_and_class_heatmaps():
+    views, labels = _digit_like_views(n_sources=6, n_views=5)
+    sweep = ik.bandwidth_sweep(views, 2, 3, 6, [0.1, 1.0, 10.0])
+    assert np.all(np.diff(sweep.condition_numbers) < 0)          # K -> I as the width shrinks
+    finite = np.isfinite(sweep.condition_bounds)
+    assert np.all(sweep.condition_numbers[finite] <= sweep.condition_bounds[finite] * (1 + 1e-12))   # Gershgorin
+    views, labels = _digit_like_views()
+    out = ik.class_heatmaps("rbf", views, labels, 16, 2, 4, 0.1, 6, 8)
+    assert out.train.shape == (12, 12) and out.test.shape == (8, 8)
+    assert np.all(np.diff(out.train_labels) >= 0) and np.all(np.diff(out.test_labels) >= 0)
+    np.testing.assert_allclose(np.diag(out.test), 1.0)

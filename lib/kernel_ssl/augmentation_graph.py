@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_finite_array, check_bool, check_positive_int, check_symmetric
+from .validation import as_finite_array, check_bool, check_positive_float, check_positive_int, check_symmetric
 
 
 def group_labels(n_groups: int, n_views: int) -> np.ndarray:
@@ -38,7 +38,9 @@ def adjacency_from_groups(groups, self_loops: bool = False) -> np.ndarray:
     r"""Adjacency of the augmentation graph: :math:`A_{ab}=1` if points ``a, b`` share a source (``a != b``).
 
     ``self_loops=True`` also sets :math:`A_{aa}=1` (then :math:`A` is the block matrix of ones and its
-    eigenvalues are :math:`n_v` and ``0``). The Laplacian :math:`D-A` is the same either way.
+    eigenvalues are :math:`n_v` and ``0``; this is the population augmentation graph of HaoChen et al., whose
+    normalised adjacency :math:`D^{-1/2}AD^{-1/2}` is then :math:`P_G`). The Laplacian :math:`D-A` is the same
+    either way.
     """
     g = _check_groups(groups)
     self_loops = check_bool("self_loops", self_loops)
@@ -85,3 +87,43 @@ def n_components(adjacency, tol: float = 1e-9) -> int:
     w = np.linalg.eigvalsh(lap)
     scale = max(float(np.abs(w).max()), 1.0)
     return int(np.sum(w <= tol * scale))
+
+
+def knn_adjacency(points, groups, n_neighbours: int, weight: float) -> np.ndarray:
+    r"""A non-regular augmentation graph: the group cliques plus ``weight`` times a symmetrised k-nearest-neighbour
+    graph between views of **different** sources.
+
+    .. math::
+       A = A_{\rm groups} + w\,\max(E, E^\top),\qquad E_{ab} = \mathbb 1[b \text{ is among the } k
+       \text{ nearest views of other sources to } a],
+
+    with distances :math:`\lVert x_a - x_b\rVert`. Symmetrising by the maximum gives unequal degrees (a view that is
+    the neighbour of many others gains edges), so :math:`D` is not a multiple of :math:`I` and the top eigenvectors
+    of :math:`A` and the bottom eigenvectors of :math:`L` differ in general (for a regular graph,
+    :math:`L = cI - A` and they coincide).
+
+    Args:
+        points: the views, one per row (``(N, m)``), in the order of ``groups``.
+        groups: the source of every view (``(N,)``, integers), at least two sources.
+        n_neighbours: :math:`k\ge1`, at most the number of views of other sources of every point.
+        weight: :math:`w>0`, the weight of a neighbour edge (a clique edge weighs 1).
+
+    Returns:
+        :math:`A` (``(N, N)``, symmetric, non-negative, zero diagonal).
+    """
+    x = as_finite_array("points", points, ndim=2).astype(np.float64)
+    g = _check_groups(groups)
+    if g.shape[0] != x.shape[0]:
+        raise ValueError(f"groups must hold one label per row of points ({x.shape[0]}), got {g.shape[0]}")
+    other = g[:, None] != g[None, :]
+    fewest = int(other.sum(axis=1).min())
+    if fewest == 0:
+        raise ValueError("groups must contain at least two sources (neighbour edges join different sources)")
+    n_neighbours = check_positive_int("n_neighbours", n_neighbours, maximum=fewest)
+    weight = check_positive_float("weight", weight)
+    sq = np.sum(x ** 2, axis=1)
+    dist = np.where(other, sq[:, None] + sq[None, :] - 2 * x @ x.T, np.inf)
+    nearest = np.argsort(dist, axis=1, kind="stable")[:, :n_neighbours]
+    e = np.zeros_like(dist)
+    np.put_along_axis(e, nearest, 1.0, axis=1)
+    return adjacency_from_groups(g) + weight * np.maximum(e, e.T)

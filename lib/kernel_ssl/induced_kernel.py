@@ -18,7 +18,11 @@ nearest rank-:math:`d` PSD matrix :math:`[S]_d` (:func:`kernel_ssl.linalg.top_ps
   \kappa N\lVert \tfrac1N F^\top F - I_d\rVert_F^2`: :math:`FF^\top = N\,[I - (L + \rho K^{-1})/(2\kappa)]_d`.
 
 The induced kernel is :math:`k^\star(x,x') = f(x)^\top f(x') = k_X(x)^\top K^{-1} F^\star F^{\star\top} K^{-1}
-k_X(x')`. ``ridge`` is :math:`\rho`, ``penalty`` :math:`\kappa`, ``alpha`` the initialisation scale. Closed forms
+k_X(x')`. A singular :math:`K` (fewer features than points) is accepted: :func:`range_factor` solves with the
+pseudo-inverse :math:`K^+` on range(K) (chapter 2's rule), and every optimum is taken with :math:`S` compressed to
+:math:`\Pi S\Pi`, :math:`\Pi` the projector onto range(K). Below ``G`` dimensions the induced kernel is the
+minimum-norm (:math:`\rho\to0^+`) limit, :func:`min_norm_contrastive_target`.
+``ridge`` is :math:`\rho`, ``penalty`` :math:`\kappa`, ``alpha`` the initialisation scale. Closed forms
 are NumPy/SciPy in float64; gradient descent (:func:`train_kernel_model`) is a step function run by
 :func:`kernel_ssl.dynamics.descend` in JAX float64. The graph losses are :mod:`kernel_ssl.losses`'s, the
 downstream probes :mod:`kernel_ssl.probes`'s, the base kernels :mod:`kernel_ssl.kernels`'s.
@@ -29,13 +33,14 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
-from . import dynamics, kernels, linalg, losses, precision
+from . import dynamics, kernels, linalg, losses, models, precision
 from .augmentation_graph import adjacency_from_groups, check_adjacency, group_labels, group_projector, laplacian
 from .linalg import GramFactor
 from .probes import _class_codes, _kernel_probe_accuracy, _linear_probe_accuracy
@@ -56,39 +61,122 @@ METRICS = ("kernel", "identity")
 
 
 # ------------------------------------------------------------------------------------------------- checks
-def _check_factor(factor, n: int) -> GramFactor:
-    if not isinstance(factor, GramFactor):
-        raise TypeError(f"factor must be a GramFactor from linalg.factor_gram(), got {type(factor).__name__}")
+class RangeFactor(NamedTuple):
+    r"""Eigendecomposition of a PSD Gram matrix on its range: :math:`K = U_r\operatorname{diag}(w)U_r^\top` with the
+    ``r`` eigenvalues above ``linalg.RANK_RTOL`` times the largest (the rule of :func:`kernel_ssl.linalg.psd_sqrt`,
+    chapter 2's pseudo-inverse). ``solve`` and ``inverse`` use the pseudo-inverse :math:`K^+`; for an invertible
+    :math:`K` (``rank == n``) they are :math:`K^{-1}`."""
+
+    eigenvalues: np.ndarray   # ascending, all > 0, (r,)
+    eigenvectors: np.ndarray  # (N, r), orthonormal columns spanning range(K)
+    n_points: int
+
+    @property
+    def n(self) -> int:
+        """The number :math:`N` of training points."""
+        return self.n_points
+
+    @property
+    def rank(self) -> int:
+        """The rank ``r`` of :math:`K`."""
+        return int(self.eigenvalues.shape[0])
+
+    @property
+    def condition_number(self) -> float:
+        r""":math:`\lambda_{\max}/\lambda_{\min}` of :math:`K` on its range."""
+        return float(self.eigenvalues[-1] / self.eigenvalues[0])
+
+    def projector(self) -> np.ndarray:
+        r""":math:`\Pi`, the orthogonal projector onto the range of :math:`K` (``(N, N)``)."""
+        return self.eigenvectors @ self.eigenvectors.T
+
+    def solve(self, rhs) -> np.ndarray:
+        r""":math:`K^+\,\mathrm{rhs}` for ``rhs`` of shape ``(N,)`` or ``(N, k)``."""
+        r = as_finite_array("rhs", rhs).astype(np.float64)
+        if r.shape[0] != self.n:
+            raise ValueError(f"rhs must have {self.n} rows (one per training point), got shape {r.shape}")
+        coef = self.eigenvectors.T @ r
+        coef = coef / (self.eigenvalues if r.ndim == 1 else self.eigenvalues[:, None])
+        return self.eigenvectors @ coef
+
+    def inverse(self) -> np.ndarray:
+        r""":math:`K^+` (symmetric, ``(N, N)``)."""
+        u = self.eigenvectors
+        return (u / self.eigenvalues) @ u.T
+
+
+Factor = GramFactor | RangeFactor
+
+
+def range_factor(gram) -> RangeFactor:
+    r"""Factor a PSD Gram matrix on its range (:class:`RangeFactor`): accepts a singular :math:`K` (fewer features
+    than points, e.g. random features with :math:`M<N` or a linear kernel), where every solve is the pseudo-inverse.
+
+    Raises ``ValueError`` naming ``gram`` if it is not symmetric PSD (:func:`kernel_ssl.linalg.psd_sqrt`'s test).
+    """
+    k = check_symmetric("gram", gram).astype(np.float64)
+    w, u = np.linalg.eigh((k + k.T) / 2)
+    top = float(w[-1])
+    if top <= 0 or w[0] < -linalg.PSD_RTOL * top:
+        raise ValueError(f"gram must be positive semi-definite with a positive eigenvalue; its eigenvalues span "
+                         f"[{w[0]:.3e}, {top:.3e}]")
+    keep = w > linalg.RANK_RTOL * top
+    return RangeFactor(w[keep], u[:, keep], k.shape[0])
+
+
+def _is_factor(factor) -> bool:
+    return isinstance(factor, (GramFactor, RangeFactor))
+
+
+def _check_factor(factor, n: int) -> Factor:
+    if not _is_factor(factor):
+        raise TypeError(f"factor must be a GramFactor (linalg.factor_gram) or a RangeFactor (range_factor), got "
+                        f"{type(factor).__name__}")
     if factor.n != n:
         raise ValueError(f"factor must be for {n} training points (the graph's size), got {factor.n}")
     return factor
+
+
+def _range_projector(factor) -> np.ndarray | None:
+    # Pi for a rank-deficient RangeFactor; None when K is invertible (Pi = I: nothing to compress)
+    if isinstance(factor, RangeFactor) and factor.rank < factor.n:
+        return factor.projector()
+    return None
 
 
 def _check_dim(d, n: int) -> int:
     return check_positive_int("d", d, minimum=1, maximum=n)
 
 
-def _graph_and_ridge(adjacency, ridge: float, factor) -> tuple[np.ndarray, np.ndarray | None]:
-    # the adjacency and the ridge term rho K^-1 (None for rho = 0, where K need not be given)
+def _graph_and_ridge(adjacency, ridge: float, factor) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    # the adjacency, the ridge term rho K^+ (None for rho = 0, where an invertible K need not be given) and Pi
+    # (None unless factor is a rank-deficient RangeFactor: then every optimum lives in range(K))
     a = check_adjacency(adjacency)
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
     if ridge > 0:
         if factor is None:
-            raise ValueError("factor (from linalg.factor_gram) is required when ridge > 0: the ridge term "
-                             "involves K^-1")
-        return a, ridge * _check_factor(factor, a.shape[0]).inverse()
+            raise ValueError("factor (from linalg.factor_gram or range_factor) is required when ridge > 0: the ridge "
+                             "term involves K^-1")
+        f = _check_factor(factor, a.shape[0])
+        return a, ridge * f.inverse(), _range_projector(f)
     if factor is not None:
-        _check_factor(factor, a.shape[0])
-    return a, None
+        return a, None, _range_projector(_check_factor(factor, a.shape[0]))
+    return a, None, None
+
+
+def _compress(s: np.ndarray, proj: np.ndarray | None) -> np.ndarray:
+    # Pi S Pi: the problem restricted to range(K) (columns of F = K B lie there)
+    return s if proj is None else proj @ s @ proj
 
 
 def _non_contrastive_args(adjacency, d, ridge: float, factor,
-                          centre) -> tuple[np.ndarray, np.ndarray | None, int, bool]:
-    # a centred representation lives in the (N-1)-dimensional complement of the all-ones vector, so d < N there
-    a, rk = _graph_and_ridge(adjacency, ridge, factor)
+                          centre) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, bool]:
+    # a centred representation lives in the (N-1)-dimensional complement of the all-ones vector, so d < N there;
+    # with a rank-deficient K the columns of F lie in range(K), so d <= rank(K)
+    a, rk, proj = _graph_and_ridge(adjacency, ridge, factor)
     centre = check_bool("centre", centre)
-    n = a.shape[0]
-    return a, rk, check_positive_int("d", d, minimum=1, maximum=n - 1 if centre else n), centre
+    n = a.shape[0] if proj is None else factor.rank
+    return a, rk, proj, check_positive_int("d", d, minimum=1, maximum=n - 1 if centre else n), centre
 
 
 def _check_group_labels(groups, n: int) -> tuple[np.ndarray, int]:
@@ -103,7 +191,7 @@ def _check_group_labels(groups, n: int) -> tuple[np.ndarray, int]:
 
 
 # --------------------------------------------------------------------------------------- spectral closed forms
-def contrastive_target(adjacency, d: int, ridge: float = 0.0, factor: GramFactor | None = None) -> np.ndarray:
+def contrastive_target(adjacency, d: int, ridge: float = 0.0, factor: Factor | None = None) -> np.ndarray:
     r"""Optimal :math:`FF^\top` of :math:`\lVert FF^\top-A\rVert_F^2+\rho\operatorname{tr}(B^\top KB)`:
     :math:`[A-\tfrac\rho2K^{-1}]_d`, unique iff :func:`kernel_ssl.linalg.top_part_is_unique` of that matrix.
 
@@ -116,15 +204,16 @@ def contrastive_target(adjacency, d: int, ridge: float = 0.0, factor: GramFactor
     Returns:
         The optimal :math:`FF^\top` (``(N, N)``).
     """
-    a, rk = _graph_and_ridge(adjacency, ridge, factor)
-    return _contrastive_target(a, rk, _check_dim(d, a.shape[0]))
+    a, rk, proj = _graph_and_ridge(adjacency, ridge, factor)
+    return _contrastive_target(a, rk, _check_dim(d, a.shape[0]), proj)
 
 
-def _contrastive_target(a: np.ndarray, rk: np.ndarray | None, d: int) -> np.ndarray:
-    return linalg.top_psd_part(a if rk is None else a - rk / 2, d)
+def _contrastive_target(a: np.ndarray, rk: np.ndarray | None, d: int, proj: np.ndarray | None = None) -> np.ndarray:
+    # [Pi (A - rho/2 K^+) Pi]_d (Pi = I for an invertible K)
+    return linalg.top_psd_part(_compress(a if rk is None else a - rk / 2, proj), d)
 
 
-def contrastive_spectrum(adjacency, ridge: float = 0.0, factor: GramFactor | None = None,
+def contrastive_spectrum(adjacency, ridge: float = 0.0, factor: Factor | None = None,
                          n_top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""Top ``n_top`` eigenpairs (descending) of :math:`S = A - \tfrac\rho2K^{-1}`: for every :math:`d\le`
     ``n_top`` the optimum is :math:`[S]_d = U_{:d}\operatorname{diag}(\mu_{:d})^+U_{:d}^\top` (one decomposition
@@ -139,10 +228,10 @@ def contrastive_spectrum(adjacency, ridge: float = 0.0, factor: GramFactor | Non
     Returns:
         ``(values, vectors)``: :math:`\mu_1\ge\dots\ge\mu_{n_{\rm top}}` and the eigenvectors ``(N, n_top)``.
     """
-    a, rk = _graph_and_ridge(adjacency, ridge, factor)
+    a, rk, proj = _graph_and_ridge(adjacency, ridge, factor)
     n = a.shape[0]
     n_top = n if n_top is None else check_positive_int("n_top", n_top, maximum=n)
-    return _contrastive_spectrum(a if rk is None else a - rk / 2, n_top)
+    return _contrastive_spectrum(_compress(a if rk is None else a - rk / 2, proj), n_top)
 
 
 def _contrastive_spectrum(s: np.ndarray, n_top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +240,7 @@ def _contrastive_spectrum(s: np.ndarray, n_top: int) -> tuple[np.ndarray, np.nda
     return w[::-1], u[:, ::-1]
 
 
-def induced_features(factor: GramFactor, values, vectors, cross, d: int) -> np.ndarray:
+def induced_features(factor: Factor, values, vectors, cross, d: int) -> np.ndarray:
     r"""Representations :math:`f(x) = B^\top k_X(x)` of evaluation points for the optimum :math:`FF^\top=[S]_d`.
 
     With :math:`F = U_{:d}\operatorname{diag}(\sqrt{\mu_i^+})_{i\le d}` and :math:`B = K^{-1}F`.
@@ -169,28 +258,31 @@ def induced_features(factor: GramFactor, values, vectors, cross, d: int) -> np.n
     """
     w = as_finite_array("values", values, ndim=1)
     u = as_finite_array("vectors", vectors, ndim=2)
-    if not isinstance(factor, GramFactor):
-        raise TypeError(f"factor must be a GramFactor from linalg.factor_gram(), got {type(factor).__name__}")
+    if not _is_factor(factor):
+        raise TypeError(f"factor must be a GramFactor (linalg.factor_gram) or a RangeFactor (range_factor), got "
+                        f"{type(factor).__name__}")
     if u.shape != (factor.n, w.shape[0]):
         raise ValueError(f"vectors must have shape ({factor.n}, {w.shape[0]}), got {u.shape}")
     d = check_positive_int("d", d, maximum=w.shape[0])
     return _induced_features(factor, w, u, check_cross_block("cross", cross, factor.n), d)
 
 
-def _induced_features(factor: GramFactor, w: np.ndarray, u: np.ndarray, cross: np.ndarray, d: int) -> np.ndarray:
+def _induced_features(factor: Factor, w: np.ndarray, u: np.ndarray, cross: np.ndarray, d: int) -> np.ndarray:
     f = u[:, :d] * np.sqrt(np.maximum(w[:d], 0.0))
     return cross @ factor.solve(f)
 
 
-def _non_contrastive_problem(a: np.ndarray, rk: np.ndarray | None, centre: bool) -> tuple[np.ndarray, np.ndarray]:
-    # L + rho K^-1 in an orthonormal basis of the allowed directions (1-perp when centred) and that basis
+def _non_contrastive_problem(a: np.ndarray, rk: np.ndarray | None, centre: bool,
+                             proj: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    # L + rho K^+ in an orthonormal basis of the allowed directions (range(K), and 1-perp when centred) and that basis
     n = a.shape[0]
     s = laplacian(a) + (0.0 if rk is None else rk)
-    basis = scipy.linalg.null_space(np.ones((1, n))) if centre else np.eye(n)
+    allowed = np.eye(n) if proj is None else linalg.descending_eigh(proj)[1][:, :int(round(np.trace(proj)))]
+    basis = allowed @ scipy.linalg.null_space(np.ones((1, n)) @ allowed) if centre else allowed
     return basis.T @ s @ basis, basis
 
 
-def non_contrastive_target(adjacency, d: int, ridge: float = 0.0, factor: GramFactor | None = None,
+def non_contrastive_target(adjacency, d: int, ridge: float = 0.0, factor: Factor | None = None,
                            centre: bool = False) -> np.ndarray:
     r"""Optimal :math:`FF^\top` of :math:`\min\operatorname{tr}(F^\top LF)+\rho\operatorname{tr}(B^\top KB)`
     s.t. :math:`\tfrac1NF^\top F=I_d`: :math:`NU_dU_d^\top`, :math:`U_d` the bottom-``d`` eigenvectors of
@@ -210,17 +302,18 @@ def non_contrastive_target(adjacency, d: int, ridge: float = 0.0, factor: GramFa
     Returns:
         The optimal :math:`FF^\top` (``(N, N)``).
     """
-    a, rk, d, centre = _non_contrastive_args(adjacency, d, ridge, factor, centre)
-    return _non_contrastive_target(a, rk, d, centre)
+    a, rk, proj, d, centre = _non_contrastive_args(adjacency, d, ridge, factor, centre)
+    return _non_contrastive_target(a, rk, d, centre, proj)
 
 
-def _non_contrastive_target(a: np.ndarray, rk: np.ndarray | None, d: int, centre: bool) -> np.ndarray:
-    s, basis = _non_contrastive_problem(a, rk, centre)
+def _non_contrastive_target(a: np.ndarray, rk: np.ndarray | None, d: int, centre: bool,
+                            proj: np.ndarray | None = None) -> np.ndarray:
+    s, basis = _non_contrastive_problem(a, rk, centre, proj)
     u = basis @ np.linalg.eigh(s)[1][:, :d]
     return a.shape[0] * (u @ u.T)
 
 
-def non_contrastive_is_unique(adjacency, d: int, ridge: float = 0.0, factor: GramFactor | None = None,
+def non_contrastive_is_unique(adjacency, d: int, ridge: float = 0.0, factor: Factor | None = None,
                               centre: bool = False, rtol: float = 1e-9) -> bool:
     r"""True iff the bottom-``d`` eigenspace of :math:`L+\rho K^{-1}` (in :math:`\mathbf 1^\perp` if ``centre``) is
     unique: :math:`\nu_d<\nu_{d+1}` up to ``rtol`` (times the largest :math:`|\nu_j|`, at least 1).
@@ -236,9 +329,9 @@ def non_contrastive_is_unique(adjacency, d: int, ridge: float = 0.0, factor: Gra
     Returns:
         Whether the constrained non-contrastive optimum :math:`FF^\top` is unique.
     """
-    a, rk, d, centre = _non_contrastive_args(adjacency, d, ridge, factor, centre)
+    a, rk, proj, d, centre = _non_contrastive_args(adjacency, d, ridge, factor, centre)
     rtol = check_positive_float("rtol", rtol)
-    w = np.linalg.eigvalsh(_non_contrastive_problem(a, rk, centre)[0])
+    w = np.linalg.eigvalsh(_non_contrastive_problem(a, rk, centre, proj)[0])
     if d == w.shape[0]:
         return True
     scale = max(float(np.abs(w).max()), 1.0)
@@ -246,7 +339,7 @@ def non_contrastive_is_unique(adjacency, d: int, ridge: float = 0.0, factor: Gra
 
 
 def penalised_non_contrastive_target(adjacency, d: int, penalty: float, ridge: float = 0.0,
-                                     factor: GramFactor | None = None) -> np.ndarray:
+                                     factor: Factor | None = None) -> np.ndarray:
     r"""Optimal :math:`FF^\top` of :math:`\operatorname{tr}(F^\top LF)+\rho\operatorname{tr}(B^\top KB)+\kappa N
     \lVert\tfrac1NF^\top F-I_d\rVert_F^2`: :math:`N\,[I-(L+\rho K^{-1})/(2\kappa)]_d`.
 
@@ -260,12 +353,12 @@ def penalised_non_contrastive_target(adjacency, d: int, penalty: float, ridge: f
     Returns:
         The optimal :math:`FF^\top` (``(N, N)``).
     """
-    a, rk = _graph_and_ridge(adjacency, ridge, factor)
+    a, rk, proj = _graph_and_ridge(adjacency, ridge, factor)
     penalty = check_positive_float("penalty", penalty)
     n = a.shape[0]
     d = _check_dim(d, n)
     s = laplacian(a) + (0.0 if rk is None else rk)
-    return n * linalg.top_psd_part(np.eye(n) - s / (2 * penalty), d)
+    return n * linalg.top_psd_part(_compress(np.eye(n) - s / (2 * penalty), proj), d)
 
 
 def representation_from_target(target, d: int, rtol: float = 1e-8) -> np.ndarray:
@@ -293,14 +386,15 @@ def representation_from_target(target, d: int, rtol: float = 1e-8) -> np.ndarray
 
 
 # ----------------------------------------------------------------------------------------- induced kernel
-def coefficients(factor: GramFactor, representation) -> np.ndarray:
+def coefficients(factor: Factor, representation) -> np.ndarray:
     r"""Representer coefficients :math:`B = K^{-1}F` (``(N, d)``) of a training representation ``F`` (``(N, d)``)."""
-    if not isinstance(factor, GramFactor):
-        raise TypeError(f"factor must be a GramFactor from linalg.factor_gram(), got {type(factor).__name__}")
+    if not _is_factor(factor):
+        raise TypeError(f"factor must be a GramFactor (linalg.factor_gram) or a RangeFactor (range_factor), got "
+                        f"{type(factor).__name__}")
     return factor.solve(as_finite_array("representation", representation, ndim=2))
 
 
-def induced_kernel(factor: GramFactor, target, cross_left, cross_right=None) -> np.ndarray:
+def induced_kernel(factor: Factor, target, cross_left, cross_right=None) -> np.ndarray:
     r"""Induced kernel :math:`k^\star(x,x')=k_X(x)^\top K^{-1}F^\star F^{\star\top}K^{-1}k_X(x')` between two sets.
 
     Args:
@@ -313,8 +407,9 @@ def induced_kernel(factor: GramFactor, target, cross_left, cross_right=None) -> 
         :math:`k^\star(X_1, X_2)`, ``(n1, n2)``. On the training points themselves (``cross_left = K``, no jitter) it
         is ``target``.
     """
-    if not isinstance(factor, GramFactor):
-        raise TypeError(f"factor must be a GramFactor from linalg.factor_gram(), got {type(factor).__name__}")
+    if not _is_factor(factor):
+        raise TypeError(f"factor must be a GramFactor (linalg.factor_gram) or a RangeFactor (range_factor), got "
+                        f"{type(factor).__name__}")
     m = check_symmetric("target", target)
     if m.shape[0] != factor.n:
         raise ValueError(f"target must be {factor.n} x {factor.n} (one row per training point), got {m.shape}")
@@ -323,7 +418,7 @@ def induced_kernel(factor: GramFactor, target, cross_left, cross_right=None) -> 
     return _induced_kernel(factor, m, left, right)
 
 
-def _induced_kernel(factor: GramFactor, m: np.ndarray, left: np.ndarray, right: np.ndarray | None) -> np.ndarray:
+def _induced_kernel(factor: Factor, m: np.ndarray, left: np.ndarray, right: np.ndarray | None) -> np.ndarray:
     s_left = factor.solve(left.T)
     s_right = s_left if right is None else factor.solve(right.T)
     return s_left.T @ m @ s_right
@@ -440,7 +535,7 @@ def _stable_learning_rate(k: np.ndarray, a: np.ndarray, loss: str, penalty: floa
 
 def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "contrastive", steps: int = 20000,
                        lr: float | None = None, alpha: float = 1e-6, ridge: float = 0.0, penalty: float = 1.0,
-                       metric: str = "kernel", factor: GramFactor | None = None, n_log: int = 200) -> KernelModelRun:
+                       metric: str = "kernel", factor: Factor | None = None, n_log: int = 200) -> KernelModelRun:
     r"""Full-batch gradient descent on the kernel model :math:`f(x)=B^\top k_X(x)` from :math:`B_0` with entries
     :math:`\mathcal N(0,\alpha^2/N)` (so that :math:`F_0=KB_0` has entries of order :math:`\alpha`).
 
@@ -513,16 +608,22 @@ def block_ratio(kernel, groups) -> float:
     of different groups. Absolute values keep negative similarities from cancelling; 1 means no block structure.
     Returns ``inf`` when the between-group mean is zero to round-off (a perfectly block-diagonal kernel).
     """
-    kn = np.abs(kernels.normalised_kernel(kernel))
+    kn = kernels.normalised_kernel(kernel)
     g = as_finite_array("groups", groups, ndim=1)
     if g.shape[0] != kn.shape[0]:
         raise ValueError(f"groups must have one label per row of kernel ({kn.shape[0]}), got {g.shape[0]}")
     same = g[:, None] == g[None, :]
-    within = same & ~np.eye(len(g), dtype=bool)
-    between = ~same
-    if not within.any() or not between.any():
+    if not (same & ~np.eye(len(g), dtype=bool)).any() or same.all():
         raise ValueError("groups must contain at least one group with two points and at least two groups")
-    w, b = float(kn[within].mean()), float(kn[between].mean())
+    return _block_ratio(kn, g)
+
+
+def _block_ratio(kn: np.ndarray, g: np.ndarray) -> float:
+    # kn: a cosine-normalised kernel; g: one group per row (at least one pair within and one between groups)
+    kn = np.abs(kn)
+    same = g[:, None] == g[None, :]
+    within = same & ~np.eye(len(g), dtype=bool)
+    w, b = float(kn[within].mean()), float(kn[~same].mean())
     if b <= 1e-14 * w:
         return float("inf")
     return w / b
@@ -590,12 +691,14 @@ def induced_gram(gram, train, adjacency, d: int, loss: str = "contrastive", ridg
 
 def _induced_gram(k: np.ndarray, idx: np.ndarray, a: np.ndarray, d: int, loss: str, ridge: float,
                   jitter: float) -> np.ndarray:
-    factor = linalg.factor_gram(k[np.ix_(idx, idx)], jitter=jitter)
+    k_tt = k[np.ix_(idx, idx)]
+    factor = linalg.factor_gram(k_tt, jitter=jitter) if jitter > 0 else range_factor(k_tt)
     rk = ridge * factor.inverse() if ridge > 0 else None
+    proj = _range_projector(factor)
     if loss == "contrastive":
-        m = _contrastive_target(a, rk, d)
+        m = _contrastive_target(a, rk, d, proj)
     else:
-        m = _non_contrastive_target(a, rk, d, centre=False)
+        m = _non_contrastive_target(a, rk, d, False, proj)
     return _induced_kernel(factor, m, k[:, idx], None)
 
 
@@ -632,10 +735,26 @@ def descent_to_closed_form(key: jax.Array, gram, cross, adjacency, target, d: in
     Returns:
         A :class:`DescentToClosedForm`.
     """
-    factor = linalg.factor_gram(gram)
-    reference = induced_kernel(factor, target, cross)
-    run = train_kernel_model(key, gram, adjacency, d, loss, steps=steps, alpha=alpha, ridge=ridge, penalty=penalty)
-    learned = check_cross_block("cross", cross, factor.n) @ run.history          # f(x) = B^T k_X(x) along the run
+    key = check_key("key", key)
+    k = check_symmetric("gram", gram).astype(np.float64)
+    n = k.shape[0]
+    a = check_adjacency(adjacency, n)
+    m = check_symmetric("target", target)
+    if m.shape[0] != n:
+        raise ValueError(f"target must be {n} x {n} (one row per training point), got {m.shape}")
+    cross = check_cross_block("cross", cross, n)
+    d = _check_dim(d, n)
+    check_choice("loss", loss, LOSSES)
+    record_at = dynamics.record_steps(steps, n_log=200)
+    alpha = check_positive_float("alpha", alpha)
+    ridge = check_positive_float("ridge", ridge, allow_zero=True)
+    penalty = check_positive_float("penalty", penalty)
+    precision.require_float64("induced_kernel.descent_to_closed_form")
+    factor = range_factor(k)
+    reference = _induced_kernel(factor, m, cross, None)
+    lr = _stable_learning_rate(k, a, loss, penalty, ridge, "kernel")
+    run = _train_kernel_model(key, k, a, d, loss, record_at, lr, alpha, ridge, penalty, "kernel", np.zeros((1, 1)))
+    learned = cross @ run.history          # f(x) = B^T k_X(x) along the run
     gram_new = learned @ np.swapaxes(learned, 1, 2)
     error = np.linalg.norm(gram_new - reference, axis=(1, 2)) / np.linalg.norm(reference)
     return DescentToClosedForm(t=run.t, error=error, final_error=float(error[-1]))
@@ -671,7 +790,8 @@ class ViewPanel:
 
 def view_panel(views, labels, n_fresh: int) -> ViewPanel:
     r"""A :class:`ViewPanel` with both base kernels (:data:`BASE_KERNELS`) among all views; the RBF width is
-    :func:`kernel_ssl.kernels.median_gamma` of all views.
+    :func:`kernel_ssl.kernels.median_gamma` of the training views (the first ``n_train`` of each source; the
+    held-out views play no part in it, as everywhere else in the chapter).
 
     Args:
         views: the views, ``(n_sources, n_train + n_fresh, m)``.
@@ -687,7 +807,7 @@ def view_panel(views, labels, n_fresh: int) -> ViewPanel:
     if lab.shape[0] != v.shape[0]:
         raise ValueError(f"labels must hold one label per source ({v.shape[0]}), got {lab.shape[0]}")
     x = v.reshape(-1, v.shape[2])
-    gamma = kernels.median_gamma(x)
+    gamma = kernels.median_gamma(v[:, :v.shape[1] - n_fresh].reshape(-1, v.shape[2]))   # training views only
     grams = {kind: base_gram(kind, x, x, gamma) for kind in BASE_KERNELS}
     return ViewPanel(grams=grams, labels=lab, n_sources=v.shape[0], n_train=v.shape[1] - n_fresh, n_fresh=n_fresh)
 
@@ -732,8 +852,8 @@ def held_out_kernels(panel: ViewPanel, kind: str, n_views: int, d: int, ridge: f
     base_n, induced_n = kernels.normalised_kernel(gram[fresh]), kernels.normalised_kernel(induced[fresh])
     on_train = induced[np.ix_(train, train)]
     return HeldOutKernels(base=base_n, induced=induced_n,
-                          block_ratio_base=block_ratio(base_n, panel.fresh_groups),
-                          block_ratio_induced=block_ratio(induced_n, panel.fresh_groups),
+                          block_ratio_base=_block_ratio(base_n, panel.fresh_groups),
+                          block_ratio_induced=_block_ratio(induced_n, panel.fresh_groups),
                           train_between_max=float(np.abs(on_train[groups[:, None] != groups[None, :]]).max()))
 
 
@@ -796,8 +916,13 @@ def probe_sweep(gram, cross_test, groups, labels, labels_test, n_labelled: int, 
     dims = tuple(check_positive_int(f"dims[{i}]", dd, maximum=n_groups) for i, dd in enumerate(dims))
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
     probe_ridge = check_positive_float("probe_ridge", probe_ridge)
+    return _probe_sweep(k, cross, g, n_groups, y, yte, n_labelled, dims, ridge, probe_ridge)
+
+
+def _probe_sweep(k: np.ndarray, cross: np.ndarray, g: np.ndarray, n_groups: int, y: np.ndarray, yte: np.ndarray,
+                 n_labelled: int, dims: tuple[int, ...], ridge: float, probe_ridge: float) -> ProbeSweep:
     lab = g < n_labelled
-    factor = linalg.factor_gram(k)
+    factor = range_factor(k)
     a = adjacency_from_groups(g)
     k_lab = k[np.ix_(lab, lab)]
     base = _kernel_probe_accuracy(linalg.factor_gram(k_lab, jitter=probe_ridge * float(np.mean(np.diag(k_lab)))),
@@ -848,8 +973,12 @@ def probe_experiment(kind: str, views, labels, n_ssl: int, n_views: int, n_label
     x_test = v[n_ssl:, 0]
     groups = group_labels(n_ssl, n_views)
     gamma = kernels.median_gamma(x) if kind == "rbf" else None
-    return probe_sweep(base_gram(kind, x, x, gamma), base_gram(kind, x_test, x, gamma), groups, lab[groups],
-                       lab[n_ssl:], n_labelled, dims, ridge, probe_ridge)
+    n_labelled = check_positive_int("n_labelled", n_labelled, maximum=n_ssl)
+    dims = tuple(check_positive_int(f"dims[{i}]", dd, maximum=n_ssl) for i, dd in enumerate(dims))
+    ridge = check_positive_float("ridge", ridge, allow_zero=True)
+    probe_ridge = check_positive_float("probe_ridge", probe_ridge)
+    return _probe_sweep(base_gram(kind, x, x, gamma), base_gram(kind, x_test, x, gamma), groups, n_ssl, lab[groups],
+                        lab[n_ssl:], n_labelled, dims, ridge, probe_ridge)
 
 
 @dataclass(frozen=True)
@@ -861,7 +990,10 @@ class DegenerateCase:
     ``distance_ridge``) subspace distances between seeds for the kernel metric, the identity metric and the
     kernel metric with a ridge; ``ridge_gap`` :math:`\mu_d-\mu_{d+1}` of :math:`A-\tfrac\rho2K^{-1}`,
     ``ridge_error`` the largest relative error of the ridge runs' :math:`FF^\top`; ``loss_curves`` the loss against
-    time of every unregularised run."""
+    time of every unregularised run. The minimum-norm optimum (:func:`min_norm_contrastive_target`): its RKHS norm
+    ``rkhs_norm_min`` and restricted eigengap ``min_norm_gap``; ``rkhs_norm_kernel`` the RKHS norms
+    :math:`\operatorname{tr}(F^\top K^{-1}F)` reached by the unregularised kernel-metric runs, and
+    ``distance_to_min_norm`` their mean subspace distance to the minimum-norm optimum."""
     min_loss: float
     loss_gap: float
     in_group_space: float
@@ -872,6 +1004,10 @@ class DegenerateCase:
     ridge_gap: float
     ridge_error: float
     loss_curves: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    rkhs_norm_min: float
+    min_norm_gap: float
+    rkhs_norm_kernel: tuple[float, ...]
+    distance_to_min_norm: float
 
 
 def degenerate_experiment(key: jax.Array, gram, groups, d: int, n_seeds: int, steps: int, alpha: float = 1e-6,
@@ -899,7 +1035,7 @@ def degenerate_experiment(key: jax.Array, gram, groups, d: int, n_seeds: int, st
     d = check_positive_int("d", d, maximum=n_groups - 1)
     n_seeds = check_positive_int("n_seeds", n_seeds, minimum=2)
     ridge = check_positive_float("ridge", ridge)
-    factor = linalg.factor_gram(k)
+    factor = range_factor(k)
     a = adjacency_from_groups(g)
     p_g = group_projector(g)
     min_loss = float(np.sum((_contrastive_target(a, None, d) - a) ** 2))    # eq. (nearest-psd)
@@ -919,7 +1055,13 @@ def degenerate_experiment(key: jax.Array, gram, groups, d: int, n_seeds: int, st
     unregularised = runs["kernel", 0.0] + runs["identity", 0.0]
     spectrum = linalg.descending_eigh(a - ridge / 2 * gram_inv)[0]
     ridge_target = _contrastive_target(a, ridge * gram_inv, d)
+    limit = _min_norm_contrastive_target(a, d, gram_inv, 1e-9)
+    limit_basis = linalg.descending_eigh(limit.target)[1][:, :d]
     return DegenerateCase(
+        rkhs_norm_min=limit.norm, min_norm_gap=limit.eigengap,
+        rkhs_norm_kernel=tuple(float(np.sum(r.coeffs * (k @ r.coeffs))) for r in runs["kernel", 0.0]),
+        distance_to_min_norm=float(np.mean([linalg.subspace_distance(r.representation, limit_basis)
+                                            for r in runs["kernel", 0.0]])),
         min_loss=min_loss,
         loss_gap=max(abs(float(r.losses[-1]) - min_loss) / min_loss for r in unregularised),
         in_group_space=min(float(np.trace(p_g @ linalg.projector(r.representation))) / d for r in unregularised),
@@ -932,3 +1074,475 @@ def degenerate_experiment(key: jax.Array, gram, groups, d: int, n_seeds: int, st
                         for r in runs["kernel", ridge]),
         loss_curves={f"{metric} metric, seed {s}": (r.t[1:], r.losses[1:])
                      for metric in ("kernel", "identity") for s, r in enumerate(runs[metric, 0.0])})
+
+
+# ------------------------------------------------------------------------ the minimum-norm limit (d < G)
+@dataclass(frozen=True)
+class MinNormTarget:
+    r"""The :math:`\rho\to0^+` limit of the ridge optimum, :func:`min_norm_contrastive_target`: ``target`` the
+    minimum-RKHS-norm optimal :math:`FF^\top`, ``norm`` its RKHS norm :math:`\langle K^+, FF^\top\rangle =
+    \operatorname{tr}(F^\top K^+F)`, ``eigengap`` :math:`\omega_{m+1}-\omega_m` of the restricted problem (``inf``
+    when nothing is left to choose), ``unique`` whether that gap is open."""
+    target: np.ndarray
+    norm: float
+    eigengap: float
+    unique: bool
+
+
+def min_norm_contrastive_target(adjacency, d: int, factor: Factor, rtol: float = 1e-9) -> MinNormTarget:
+    r"""The minimum-norm optimum of :math:`\lVert FF^\top-A\rVert_F^2`, the limit :math:`\rho\to0^+` of
+    :math:`[A-\tfrac\rho2K^+]_d`.
+
+    With :math:`S=\Pi A\Pi` (:math:`\Pi=I` for an invertible :math:`K`) and eigenvalues :math:`\mu_1\ge\mu_2\ge
+    \dots`: the eigenvalues above :math:`\mu_d` are kept (``r`` of them); if :math:`\mu_d>0` the remaining
+    :math:`m=d-r` directions are chosen inside the eigenspace :math:`E` of :math:`\mu_d` (orthonormal basis in
+    columns) as the bottom-:math:`m` eigenvectors of the restricted problem :math:`E^\top K^+E` (eigenvalues
+    :math:`\omega_1\le\omega_2\le\dots`, Ky Fan), which minimises :math:`\operatorname{tr}(F^\top K^+F)` over the
+    minimisers. The limit is unique iff :math:`\omega_m<\omega_{m+1}`.
+
+    Args:
+        adjacency: the augmentation graph :math:`A` (``(N, N)``).
+        d: the embedding dimension.
+        factor: the factor of :math:`K` (:func:`range_factor` or :func:`kernel_ssl.linalg.factor_gram`).
+        rtol: eigenvalues within ``rtol`` times the largest :math:`|\mu_i|` count as tied.
+
+    Returns:
+        A :class:`MinNormTarget`.
+    """
+    a, _, proj = _graph_and_ridge(adjacency, 0.0, _check_factor(factor, check_adjacency(adjacency).shape[0]))
+    d = _check_dim(d, a.shape[0])
+    rtol = check_positive_float("rtol", rtol)
+    return _min_norm_contrastive_target(_compress(a, proj), d, factor.inverse(), rtol)
+
+
+def _min_norm_contrastive_target(s: np.ndarray, d: int, k_pinv: np.ndarray, rtol: float) -> MinNormTarget:
+    w, u = linalg.descending_eigh(s)
+    tol = rtol * max(float(np.abs(w).max()), np.finfo(float).tiny)
+    mu_d = float(w[d - 1])
+    if mu_d <= tol:   # the ambiguous directions carry weight 0: [S]_d is unique
+        target = linalg.top_psd_part(s, d)
+        return MinNormTarget(target, float(np.sum(k_pinv * target)), float("inf"), True)
+    kept = w > mu_d + tol
+    cluster = np.abs(w - mu_d) <= tol
+    m = d - int(kept.sum())
+    e = u[:, cluster]
+    omega, v = np.linalg.eigh(e.T @ k_pinv @ e)
+    chosen = e @ v[:, :m]
+    target = (u[:, kept] * w[kept]) @ u[:, kept].T + mu_d * chosen @ chosen.T
+    gap = float(omega[m] - omega[m - 1]) if m < e.shape[1] else float("inf")
+    return MinNormTarget(target, float(np.sum(k_pinv * target)), gap,
+                         bool(gap > rtol * max(float(np.abs(omega).max()), 1.0)))
+
+
+@dataclass(frozen=True)
+class MinNormLimit:
+    r"""The ridge path towards the minimum-norm optimum: relative Frobenius ``errors`` between
+    :math:`[A-\tfrac\rho2K^{-1}]_d` and the limit (:func:`min_norm_contrastive_target`) at each of ``ridges``, their
+    log-log ``slope`` (first-order perturbation theory predicts 1), and the ``limit`` itself."""
+    ridges: np.ndarray
+    errors: np.ndarray
+    slope: float
+    limit: MinNormTarget
+
+
+def min_norm_limit(adjacency, d: int, factor: Factor, ridges: Sequence[float]) -> MinNormLimit:
+    r"""Measure :math:`[A-\tfrac\rho2K^+]_d\to` the minimum-norm optimum as :math:`\rho\to0^+`.
+
+    The error is :math:`O(\rho)` where the restricted problem has an eigengap: the degenerate eigenvalue
+    :math:`\mu_d` splits as :math:`\mu_d-\tfrac\rho2\omega_j+O(\rho^2)`, and the top part of the split keeps the
+    :math:`\omega`-smallest directions up to an :math:`O(\rho)` rotation.
+
+    Args:
+        adjacency: the augmentation graph :math:`A`.
+        d: the embedding dimension.
+        factor: the factor of :math:`K`.
+        ridges: at least two ridges :math:`\rho>0`, increasing.
+
+    Returns:
+        A :class:`MinNormLimit`.
+    """
+    a = check_adjacency(adjacency)
+    f = _check_factor(factor, a.shape[0])
+    d = _check_dim(d, a.shape[0])
+    rho = np.array([check_positive_float(f"ridges[{i}]", r) for i, r in enumerate(ridges)])
+    if rho.size < 2 or np.any(np.diff(rho) <= 0):
+        raise ValueError(f"ridges must hold at least two increasing values, got {list(rho)}")
+    proj, k_pinv = _range_projector(f), f.inverse()
+    limit = _min_norm_contrastive_target(_compress(a, proj), d, k_pinv, 1e-9)
+    errors = np.array([linalg.relative_frobenius_error(_contrastive_target(a, r * k_pinv, d, proj), limit.target)
+                       for r in rho])
+    slope = float(np.polyfit(np.log(rho), np.log(errors), 1)[0])
+    return MinNormLimit(ridges=rho, errors=errors, slope=slope, limit=limit)
+
+
+def contrastive_noncontrastive_distance(adjacency, d: int) -> float:
+    r"""Distance (:func:`kernel_ssl.linalg.subspace_distance`, in [0, 1]) between the column spaces of the
+    contrastive optimum :math:`[A]_d` (top-``d`` eigenvectors of :math:`A`) and of the constrained non-contrastive
+    optimum (bottom-``d`` eigenvectors of :math:`L`), at :math:`\rho=0` with an invertible :math:`K`, where both are
+    functions of the graph only. Zero for a regular graph (:math:`L=cI-A`); meaningful where both optima are
+    unique (``d`` at an eigengap of both)."""
+    a = check_adjacency(adjacency)
+    d = _check_dim(d, a.shape[0])
+    top = linalg.descending_eigh(a)[1][:, :d]
+    bottom = np.linalg.eigh(laplacian(a))[1][:, :d]
+    return float(linalg.subspace_distance(top, bottom))
+
+
+@dataclass(frozen=True)
+class PenalisedCollapse:
+    r"""The penalised non-contrastive loss at :math:`d>G`: ``unique`` whether :math:`N[I-L/2\kappa]_{d'}` is unique
+    for every :math:`d'` from ``G`` to ``d``, ``extra_initial`` and ``extra_final`` the largest singular value of
+    :math:`F/\sqrt N` beyond the ``G``-th at the start and end of gradient descent, ``error`` the final relative
+    error of :math:`FF^\top` against :func:`penalised_non_contrastive_target`."""
+    unique: bool
+    extra_initial: float
+    extra_final: float
+    error: float
+
+
+def penalised_collapse(key: jax.Array, gram, groups, d: int, steps: int, alpha: float,
+                       penalty: float) -> PenalisedCollapse:
+    r"""Gradient descent on the penalised non-contrastive loss with more dimensions than groups.
+
+    For the group graph the eigenvalues of :math:`I-L/2\kappa` are 1 (``G`` times) and :math:`1-n_v/2\kappa`; when
+    :math:`n_v\ge2\kappa` the second is :math:`\le0`, so by the lemma the optimum is unique for every :math:`d\ge G`
+    and the extra ``d - G`` singular values of :math:`F` are 0 (dimensional collapse).
+
+    Args:
+        key: the PRNG key of :math:`B_0`.
+        gram: :math:`K` of the training views (``(N, N)``).
+        groups: the source of every training view (integers ``0..G-1``).
+        d: the embedding dimension, above ``G``.
+        steps: gradient-descent steps.
+        alpha: the initialisation scale.
+        penalty: :math:`\kappa>0`.
+
+    Returns:
+        A :class:`PenalisedCollapse`.
+    """
+    key = check_key("key", key)
+    k = check_symmetric("gram", gram).astype(np.float64)
+    g, n_groups = _check_group_labels(groups, k.shape[0])
+    n = k.shape[0]
+    d = check_positive_int("d", d, minimum=n_groups + 1, maximum=n)
+    alpha = check_positive_float("alpha", alpha)
+    penalty = check_positive_float("penalty", penalty)
+    precision.require_float64("induced_kernel.penalised_collapse")
+    a = adjacency_from_groups(g)
+    s = np.eye(n) - laplacian(a) / (2 * penalty)
+    unique = all(linalg.top_part_is_unique(s, dd) for dd in range(n_groups, d + 1))
+    lr = _stable_learning_rate(k, a, "non_contrastive", penalty, 0.0, "kernel")
+    run = _train_kernel_model(key, k, a, d, "non_contrastive", dynamics.record_steps(steps, n_log=20), lr, alpha,
+                              0.0, penalty, "kernel", np.zeros((1, 1)))
+
+    def extra(b):
+        return float(np.linalg.svd(k @ b, compute_uv=False)[n_groups] / np.sqrt(n))
+
+    f = run.representation
+    return PenalisedCollapse(unique=unique, extra_initial=extra(run.history[0]), extra_final=extra(run.coeffs),
+                             error=linalg.relative_frobenius_error(f @ f.T, n * linalg.top_psd_part(s, d)))
+
+
+@dataclass(frozen=True)
+class RankDeficientCase:
+    r"""The kernel model on ``width`` random ReLU features of ``N > width`` points, so :math:`K=\Phi\Phi^\top` is
+    singular: ``rank`` of :math:`K`, ``error`` the relative error of gradient descent's :math:`FF^\top` against
+    :math:`[\Pi A\Pi]_d`, ``kernel_effect`` the relative difference between :math:`[\Pi A\Pi]_d` and :math:`[A]_d`
+    (the part of the training representation the kernel decides), ``outside_range`` the relative size of the part
+    of the learned :math:`F` outside range(K) (0 by the representer form)."""
+    rank: int
+    error: float
+    kernel_effect: float
+    outside_range: float
+
+
+def rank_deficient_experiment(key: jax.Array, points, groups, width: int, d: int, steps: int,
+                              alpha: float) -> RankDeficientCase:
+    r"""Contrastive gradient descent on the kernel of ``width`` random ReLU features (fewer than the points).
+
+    The columns of :math:`F=KB` lie in range(K), so :math:`FF^\top=\Pi Q\Pi` and, since :math:`A-\Pi A\Pi` is
+    Frobenius-orthogonal to every :math:`\Pi X\Pi`, :math:`\lVert\Pi Q\Pi-A\rVert^2=\lVert\Pi Q\Pi-\Pi A\Pi\rVert^2+
+    \text{const}`: the optimum is :math:`[\Pi A\Pi]_d`, which depends on the kernel through :math:`\Pi`.
+
+    Args:
+        key: splits into the first layer's key and the initialisation's.
+        points: the training views (``(N, m)``), in the order of ``groups``.
+        groups: the source of every view (integers ``0..G-1``).
+        width: the number of random features :math:`M<N`.
+        d: the embedding dimension.
+        steps: gradient-descent steps.
+        alpha: the initialisation scale.
+
+    Returns:
+        A :class:`RankDeficientCase`.
+    """
+    key = check_key("key", key)
+    x = as_finite_array("points", points, ndim=2).astype(np.float64)
+    g, _ = _check_group_labels(groups, x.shape[0])
+    width = check_positive_int("width", width, maximum=x.shape[0] - 1)
+    d = _check_dim(d, x.shape[0])
+    steps = check_positive_int("steps", steps)
+    alpha = check_positive_float("alpha", alpha)
+    precision.require_float64("induced_kernel.rank_deficient_experiment")
+    k_layer, k_init = jax.random.split(key)
+    phi = np.asarray(models.random_features(x, models.random_first_layer(k_layer, width, x.shape[1])), np.float64)
+    k = phi @ phi.T
+    factor = range_factor(k)
+    a = adjacency_from_groups(g)
+    proj = factor.projector()
+    target = _contrastive_target(a, None, d, proj)
+    lr = _stable_learning_rate(k, a, "contrastive", 1.0, 0.0, "kernel")
+    run = _train_kernel_model(k_init, k, a, d, "contrastive", dynamics.record_steps(steps, n_log=20), lr, alpha,
+                              0.0, 1.0, "kernel", np.zeros((1, 1)))
+    f = run.representation
+    return RankDeficientCase(rank=factor.rank, error=linalg.relative_frobenius_error(f @ f.T, target),
+                             kernel_effect=linalg.relative_frobenius_error(target, _contrastive_target(a, None, d)),
+                             outside_range=float(np.linalg.norm(f - proj @ f) / np.linalg.norm(f)))
+
+
+# ------------------------------------------------------------------- downstream without an oracle
+@dataclass(frozen=True)
+class ProbeSelection:
+    r"""Probes whose hyper-parameters are chosen by k-fold cross-validation over the labelled sources only.
+
+    ``dim`` and ``probe_ridge`` are the induced probe's choice (embedding dimension, relative probe ridge
+    :math:`\rho_{\rm p}`); ``induced``, ``base`` and ``kpca`` the test accuracies of the induced probe, of the base
+    kernel probe (its own cross-validated ridge) and of a linear probe on uncentred kernel PCA features at the same
+    ``dim`` (its own ridge). ``test_grid[i, j]`` is the induced probe's test accuracy at ``dims[i]`` and
+    ``probe_ridges[j]`` and ``base_grid[j]`` the base probe's at ``probe_ridges[j]`` (for the robustness of the
+    comparison, not for selection); ``val_grid`` the induced probe's mean validation accuracies, shaped as
+    ``test_grid``."""
+    dims: tuple[int, ...]
+    probe_ridges: tuple[float, ...]
+    dim: int
+    probe_ridge: float
+    induced: float
+    base: float
+    kpca: float
+    test_grid: np.ndarray
+    base_grid: np.ndarray
+    val_grid: np.ndarray
+
+    @property
+    def margins(self) -> np.ndarray:
+        """Induced minus base test accuracy at each probe ridge of the grid, the induced probe's ``d`` chosen by
+        cross-validation at that ridge (no oracle at any ridge)."""
+        best = np.argmax(self.val_grid, axis=0)
+        return self.test_grid[best, np.arange(len(self.probe_ridges))] - self.base_grid
+
+
+def _features(factor: Factor, values: np.ndarray, vectors: np.ndarray, cross: np.ndarray, d: int) -> np.ndarray:
+    return _induced_features(factor, values, vectors, cross, d)
+
+
+def _kpca_features(k_values: np.ndarray, k_vectors: np.ndarray, cross: np.ndarray, d: int) -> np.ndarray:
+    # uncentred kernel PCA: f(x) = Lambda_d^(-1/2) U_d^T k_X(x), which is U_d Lambda_d^(1/2) on the training points
+    return cross @ (k_vectors[:, :d] / np.sqrt(k_values[:d]))
+
+
+def select_probes(kind: str, views, labels, n_ssl: int, n_views: int, n_labelled: int, dims: Sequence[int],
+                  ridge: float, probe_ridges: Sequence[float], n_folds: int = 5) -> ProbeSelection:
+    r"""Experiment 3 without the test set: the labelled sources are split into ``n_folds`` folds (source ``i`` in
+    fold ``i % n_folds``); for each candidate, probes are fitted on the labelled views of the other folds and scored
+    on the views of the held-out fold's sources; the candidate with the best mean validation accuracy (ties: the
+    smallest ``d``, then the smallest ridge) is refitted on all labelled views and tested.
+
+    The SSL (contrastive with ridge ``ridge``, :math:`[A-\tfrac\rho2K^{-1}]_d`) and the kernel PCA use all SSL
+    views, labelled or not; only labels are held out. Setting as in :func:`probe_experiment`.
+
+    Args:
+        kind: the base kernel, one of :data:`BASE_KERNELS`.
+        views: the views of all sources, ``(n_sources, n_v, m)``.
+        labels: the class label of every source.
+        n_ssl: the number of SSL sources (the first ones); the others are the test points (view 0).
+        n_views: the views per SSL source used.
+        n_labelled: the number of labelled SSL sources, at least ``n_folds``.
+        dims: candidate embedding dimensions, each at most ``n_ssl``.
+        ridge: the SSL ridge :math:`\rho>0`.
+        probe_ridges: candidate relative probe ridges :math:`\rho_{\rm p}>0`.
+        n_folds: the number of folds, at least 2.
+
+    Returns:
+        A :class:`ProbeSelection`.
+    """
+    check_choice("kind", kind, BASE_KERNELS)
+    v = as_finite_array("views", views, ndim=3).astype(np.float64)
+    lab = as_finite_array("labels", labels, ndim=1)
+    n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
+    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
+    n_folds = check_positive_int("n_folds", n_folds, minimum=2)
+    n_labelled = check_positive_int("n_labelled", n_labelled, minimum=n_folds, maximum=n_ssl)
+    dims = tuple(check_positive_int(f"dims[{i}]", dd, maximum=n_ssl) for i, dd in enumerate(dims))
+    ridge = check_positive_float("ridge", ridge)
+    grid = tuple(check_positive_float(f"probe_ridges[{i}]", r) for i, r in enumerate(probe_ridges))
+    x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
+    groups = group_labels(n_ssl, n_views)
+    gamma = kernels.median_gamma(x) if kind == "rbf" else None
+    k = base_gram(kind, x, x, gamma)
+    cross_test = base_gram(kind, v[n_ssl:, 0], x, gamma)
+    y, y_test = lab[groups], lab[n_ssl:]
+    factor = range_factor(k)
+    values, vectors = _contrastive_spectrum(adjacency_from_groups(groups) - ridge / 2 * factor.inverse(), max(dims))
+    k_values, k_vectors = linalg.descending_eigh(k)
+    labelled = np.flatnonzero(groups < n_labelled)
+    folds = [(labelled[groups[labelled] % n_folds != j], labelled[groups[labelled] % n_folds == j])
+             for j in range(n_folds)]
+
+    def linear(f_all, f_test, fit, score, y_score, r):
+        return _linear_probe_accuracy(f_all[fit], f_test, y[fit], y_score,
+                                      r * float(np.mean(np.sum(f_all[fit] ** 2, axis=1))))
+
+    def kernel(fit, cross, y_score, r):
+        kf = k[np.ix_(fit, fit)]
+        return _kernel_probe_accuracy(linalg.factor_gram(kf, jitter=r * float(np.mean(np.diag(kf)))), cross[:, fit],
+                                      y[fit], y_score)
+
+    def cv(score_fn):
+        return np.mean([score_fn(fit, val) for fit, val in folds])
+
+    induced_feats = {dd: (_features(factor, values, vectors, k, dd), _features(factor, values, vectors, cross_test,
+                                                                                 dd)) for dd in dims}
+    val = np.array([[cv(lambda fit, vl, dd=dd, r=r: linear(induced_feats[dd][0], induced_feats[dd][0][vl], fit, vl,
+                                                            y[vl], r)) for r in grid] for dd in dims])
+    i, j = np.unravel_index(np.argmax(val), val.shape)   # argmax takes the first maximum: smallest d, then ridge
+    dim, probe_ridge = dims[i], grid[j]
+    test_grid = np.array([[linear(induced_feats[dd][0], induced_feats[dd][1], labelled, None, y_test, r)
+                           for r in grid] for dd in dims])
+    base_val = [cv(lambda fit, vl, r=r: kernel(fit, k[vl], y[vl], r)) for r in grid]
+    base_grid = np.array([kernel(labelled, cross_test, y_test, r) for r in grid])
+    kp_train, kp_test = _kpca_features(k_values, k_vectors, k, dim), _kpca_features(k_values, k_vectors, cross_test,
+                                                                                    dim)
+    kpca_val = [cv(lambda fit, vl, r=r: linear(kp_train, kp_train[vl], fit, vl, y[vl], r)) for r in grid]
+    r_kpca = grid[int(np.argmax(kpca_val))]
+    return ProbeSelection(dims=dims, probe_ridges=grid, dim=dim, probe_ridge=probe_ridge,
+                          induced=float(test_grid[i, j]), base=float(base_grid[int(np.argmax(base_val))]),
+                          kpca=linear(kp_train, kp_test, labelled, None, y_test, r_kpca), test_grid=test_grid,
+                          base_grid=base_grid, val_grid=val)
+
+
+# ------------------------------------------------------------------------------------ base-kernel effects
+@dataclass(frozen=True)
+class BandwidthSweep:
+    r"""The RBF bandwidth sweep of experiment 2: for each multiple ``factors[i]`` of the median-heuristic
+    :math:`\gamma`, the condition number of :math:`K` on the training views (``inf`` if singular to working
+    precision) and the block ratios of the base and induced kernels on the held-out views; ``condition_bounds`` the
+    Gershgorin bound :math:`(1+r)/(1-r)`, :math:`r=\max_a\sum_{b\ne a}K_{ab}` (``inf`` where :math:`r\ge1`),
+    which tends to 1 as :math:`K\to I`."""
+    factors: np.ndarray
+    condition_numbers: np.ndarray
+    condition_bounds: np.ndarray
+    block_ratio_base: np.ndarray
+    block_ratio_induced: np.ndarray
+
+
+def bandwidth_sweep(views, n_fresh: int, n_views: int, d: int, factors: Sequence[float],
+                    ridge: float = 0.0) -> BandwidthSweep:
+    r"""Experiment 2 with the RBF kernel :math:`e^{-c\gamma\lVert x-x'\rVert^2}` for each factor :math:`c`.
+
+    As :math:`c\to\infty`, :math:`K\to I` (condition number 1) and a new point's :math:`k_X(x)` is dominated by its
+    nearest training view; as :math:`c\to0`, :math:`K\to\mathbf 1\mathbf 1^\top` (condition number :math:`\to\infty`:
+    the solves use the pseudo-inverse on range(K), :class:`RangeFactor`).
+
+    Args:
+        views: ``(n_sources, n_train + n_fresh, m)``, the last ``n_fresh`` views of each source held out.
+        n_fresh: held-out views per source.
+        n_views: training views per source (the first ones), at most ``n_train``.
+        d: the embedding dimension.
+        factors: the multiples :math:`c>0` of the median-heuristic width (of the training views).
+        ridge: :math:`\rho\ge0`.
+
+    Returns:
+        A :class:`BandwidthSweep`.
+    """
+    v = as_finite_array("views", views, ndim=3).astype(np.float64)
+    n_fresh = check_positive_int("n_fresh", n_fresh, maximum=v.shape[1] - 2)
+    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1] - n_fresh)
+    c = np.array([check_positive_float(f"factors[{i}]", f) for i, f in enumerate(factors)])
+    ridge = check_positive_float("ridge", ridge, allow_zero=True)
+    n_src = v.shape[0]
+    d = _check_dim(d, n_src * n_views)
+    x_train = v[:, :n_views].reshape(-1, v.shape[2])
+    x_fresh = v[:, v.shape[1] - n_fresh:].reshape(-1, v.shape[2])
+    gamma = kernels.median_gamma(x_train)
+    a = adjacency_from_groups(group_labels(n_src, n_views))
+    fresh_groups = group_labels(n_src, n_fresh)
+    conds, bounds, base_r, induced_r = [], [], [], []
+    for factor_c in c:
+        k = kernels.rbf_gram(x_train, x_train, factor_c * gamma)
+        cross = kernels.rbf_gram(x_fresh, x_train, factor_c * gamma)
+        f = range_factor(k)
+        conds.append(f.condition_number if f.rank == f.n else float("inf"))
+        off = float(np.max(np.sum(k, axis=1) - np.diag(k)))   # unit diagonal: eigenvalues in [1 - off, 1 + off]
+        bounds.append((1 + off) / (1 - off) if off < 1 else float("inf"))
+        rk = ridge * f.inverse() if ridge > 0 else None
+        m = _contrastive_target(a, rk, d, _range_projector(f))
+        base_r.append(_block_ratio(kernels.normalised_kernel(kernels.rbf_gram(x_fresh, x_fresh, factor_c * gamma)),
+                                   fresh_groups))
+        induced_r.append(_block_ratio(kernels.normalised_kernel(_induced_kernel(f, m, cross, None)), fresh_groups))
+    return BandwidthSweep(factors=c, condition_numbers=np.array(conds), condition_bounds=np.array(bounds),
+                          block_ratio_base=np.array(base_r),
+                          block_ratio_induced=np.array(induced_r))
+
+
+@dataclass(frozen=True)
+class ClassHeatmaps:
+    r"""Cosine-normalised induced kernels ordered by class: ``train`` on the SSL views shown (``train_labels``),
+    ``test`` on test images (``test_labels``), and class block ratios (:func:`block_ratio` with the classes as
+    groups) on the test images of the induced kernel (``test_ratio_induced``) and of the base kernel
+    (``test_ratio_base``)."""
+    train: np.ndarray
+    test: np.ndarray
+    train_labels: np.ndarray
+    test_labels: np.ndarray
+    test_ratio_induced: float
+    test_ratio_base: float
+
+
+def class_heatmaps(kind: str, views, labels, n_ssl: int, n_views: int, d: int, ridge: float, n_train_show: int,
+                   n_test_show: int) -> ClassHeatmaps:
+    r"""The induced kernel of experiment 3's SSL (contrastive, :math:`[A-\tfrac\rho2K^{-1}]_d`) on training views and
+    on test images, each sorted by class (stable, so the views of a source stay together).
+
+    Args:
+        kind: the base kernel, one of :data:`BASE_KERNELS`.
+        views: the views of all sources, ``(n_sources, n_v, m)``; the first ``n_ssl`` are the SSL sources.
+        labels: the class label of every source.
+        n_ssl: the number of SSL sources.
+        n_views: views per SSL source.
+        d: the embedding dimension.
+        ridge: :math:`\rho\ge0`.
+        n_train_show: SSL sources shown (their ``n_views`` views each), the first ones.
+        n_test_show: test images shown (view 0 of the first sources after the SSL ones).
+
+    Returns:
+        A :class:`ClassHeatmaps`.
+    """
+    check_choice("kind", kind, BASE_KERNELS)
+    v = as_finite_array("views", views, ndim=3).astype(np.float64)
+    lab = as_finite_array("labels", labels, ndim=1)
+    n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 2)
+    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
+    d = _check_dim(d, n_ssl)
+    ridge = check_positive_float("ridge", ridge, allow_zero=True)
+    n_train_show = check_positive_int("n_train_show", n_train_show, minimum=2, maximum=n_ssl)
+    n_test_show = check_positive_int("n_test_show", n_test_show, minimum=2, maximum=v.shape[0] - n_ssl)
+    x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
+    groups = group_labels(n_ssl, n_views)
+    gamma = kernels.median_gamma(x) if kind == "rbf" else None
+    k = base_gram(kind, x, x, gamma)
+    x_test = v[n_ssl:n_ssl + n_test_show, 0]
+    y_test = lab[n_ssl:n_ssl + n_test_show]
+    factor = range_factor(k)
+    a = adjacency_from_groups(groups)
+    values, vectors = _contrastive_spectrum(a - ridge / 2 * factor.inverse() if ridge > 0 else a, d)
+    shown = np.flatnonzero(groups < n_train_show)
+    y_shown = lab[groups[shown]]
+    f_train = _induced_features(factor, values, vectors, k[shown], d)
+    f_test = _induced_features(factor, values, vectors, base_gram(kind, x_test, x, gamma), d)
+    o_train, o_test = np.argsort(y_shown, kind="stable"), np.argsort(y_test, kind="stable")
+    train = kernels.normalised_kernel(f_train[o_train] @ f_train[o_train].T)
+    test = kernels.normalised_kernel(f_test[o_test] @ f_test[o_test].T)
+    base_test = base_gram(kind, x_test, x_test, gamma)
+    return ClassHeatmaps(train=train, test=test, train_labels=y_shown[o_train], test_labels=y_test[o_test],
+                         test_ratio_induced=_block_ratio(test, y_test[o_test]),
+                         test_ratio_base=_block_ratio(kernels.normalised_kernel(base_test), y_test))

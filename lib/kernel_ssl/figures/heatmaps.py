@@ -68,3 +68,45 @@ def heatmap_pair_slider(base, frames: Mapping[str, np.ndarray], tick_text: Seque
         fig.update_xaxes(**ticks, row=1, col=col)
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if col == 1 else col}", **ticks, row=1, col=col)
     return fig
+
+
+def _class_ticks(labels: np.ndarray) -> dict:
+    # one tick per block of equal consecutive labels, at its centre
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    ends = np.r_[starts[1:], labels.size]
+    return dict(tickmode="array", tickvals=list((starts + ends - 1) / 2), ticktext=[str(labels[i]) for i in starts])
+
+
+def heatmap_pair(left, right, left_labels: Sequence, right_labels: Sequence, left_title: str, right_title: str,
+                 title: str) -> go.Figure:
+    """Two heatmaps of different sizes side by side on a common colour scale [-1, 1], each ordered by a label
+    (e.g. the class) and ticked once per block of equal labels.
+
+    Args:
+        left: the left matrix (finite, square, values meant in [-1, 1]), rows ordered by ``left_labels``.
+        right: the right matrix, rows ordered by ``right_labels``.
+        left_labels: one label per row of ``left``, equal labels adjacent.
+        right_labels: one label per row of ``right``.
+        left_title: the left panel's title.
+        right_title: the right panel's title.
+        title: the figure title.
+
+    Returns:
+        The plotly figure (480 px high).
+    """
+    mats = {"left": as_finite_array("left", left, ndim=2), "right": as_finite_array("right", right, ndim=2)}
+    labs = {"left": np.asarray(left_labels), "right": np.asarray(right_labels)}
+    for side in mats:
+        if mats[side].shape[0] != mats[side].shape[1] or labs[side].shape != (mats[side].shape[0],):
+            raise ValueError(f"{side} must be square with one {side}_labels entry per row, got {mats[side].shape} "
+                             f"and {labs[side].shape}")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(left_title, right_title), horizontal_spacing=0.08)
+    common = dict(colorscale="RdBu", zmin=-1, zmax=1, reversescale=True)
+    fig.add_trace(go.Heatmap(z=mats["left"], showscale=False, **common), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=mats["right"], colorbar=dict(title="k̃"), **common), row=1, col=2)
+    base_layout(fig, title, "", "", height=480)
+    for col, side in ((1, "left"), (2, "right")):
+        ticks = _class_ticks(labs[side])
+        fig.update_xaxes(**ticks, row=1, col=col)
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if col == 1 else col}", **ticks, row=1, col=col)
+    return fig
