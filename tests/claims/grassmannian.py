@@ -105,3 +105,17 @@ def check(g):
     assert g["probe_constrained_best"] == all(
         c > a and c > b for a, b, c in zip(g["probe_accuracy_collapsed"], g["probe_accuracy_non_contrastive"],
                                            g["probe_accuracy_constrained"], strict=True)), g["probe_constrained_best"]
+
+
+# Negative controls (tests/test_negative_controls.py): numbers as a wrong theory would have them; each must fail
+# check(), which shows the bands above can tell the book's predictions from these alternatives.
+NEGATIVE_CONTROLS = {
+    # a gap shrinking like 1/M (slope -1) instead of M^-1/2
+    "width law M^-1": lambda g: {**g, "width_gap_slope": -1.0, "width_gap_slope_low": -1.2,
+                                 "width_gap_slope_high": -0.8},
+    # chapter 2's centring over all 2n views: the identity then misses by the rank-one term the chapter measures
+    "all-view centring": lambda g: {**g, "centred_operator_identity_error": g["centring_difference"]},
+    # the frozen flow's rate without the factor 2 of dF/dt = 2 (K - F0 F0^T) M F
+    "frozen-kernel rate without its factor 2": lambda g: {
+        **g, "frozen_kernel_collapse_rate_predicted": g["frozen_kernel_collapse_rate_predicted"] / 2},
+}

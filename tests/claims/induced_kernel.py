@@ -109,3 +109,17 @@ def check(g):
     text = "\n".join(c.source for c in nbformat.read(str(NOTEBOOK), as_version=4).cells if c.cell_type == "markdown")
     for name in QUOTED:
         assert "{glue:text}`" + name + ":" in text or "{glue:text}`" + name + "`" in text, f"text does not quote {name}"
+
+
+# Negative controls (tests/test_negative_controls.py): numbers as a wrong theory would have them; each must fail
+# check(), which shows the bands above can tell the book's predictions from these alternatives.
+NEGATIVE_CONTROLS = {
+    # "the two losses always agree": the cliques' distance replaced by the kNN graph's
+    "contrastive = non-contrastive on every graph": lambda g: {
+        **g, "contrastive_noncontrastive_distance_cliques": g["contrastive_noncontrastive_distance"],
+        "contrastive_noncontrastive_distance": g["contrastive_noncontrastive_distance_cliques"]},
+    # a ridge limit approached like sqrt(ridge) instead of linearly
+    "ridge limit O(sqrt(ridge))": lambda g: {**g, "min_norm_limit_slope": 0.5},
+    # a singular K treated as invertible: the descent compared with [A]_d instead of [Pi A Pi]_d
+    "[A]_d for a singular K": lambda g: {**g, "rank_deficient_error": g["rank_deficient_kernel_effect"]},
+}
