@@ -194,3 +194,31 @@ def test_log_spaced_recording_and_batches():
     assert run.records.shape == (3, len(rec), 2)
     np.testing.assert_allclose(run.records, (0.8 ** rec)[None, :, None] * np.asarray(theta0)[:, None, :],
                                rtol=1e-10, atol=1e-300)
+
+
+_target = jnp.ones(3)  # lowercase: a rebindable global, not a constant
+
+
+def _reads_global_target(p):
+    return jnp.sum((p - _target) ** 2)
+
+
+def test_arrays_reached_other_than_through_args_are_refused():
+    """A compiled program is reused for the same step object: an array it reaches through a wrapped loss's closure
+    or a global it reads would be baked in, and a later run with a changed array would silently reuse the stale
+    one (measured: the descent converged to the old target). Both are refused; args are the way in."""
+    def closing(t):
+        return lambda p: jnp.sum((p - t) ** 2)
+
+    with pytest.raises(TypeError, match=r"step must not close over an array.*closes over the array 't'"):
+        dynamics.descend(dynamics.gradient_step(closing(jnp.ones(3))), jnp.zeros(3), 0.1, 5)
+    with pytest.raises(TypeError, match=r"reads the global array '_target'"):
+        dynamics.descend(dynamics.gradient_step(_reads_global_target), jnp.zeros(3), 0.1, 5)
+
+    def through_args(p, t):
+        return jnp.sum((p - t) ** 2)
+
+    step = dynamics.gradient_step(through_args)
+    for target in (1.0, 3.0):  # the same step object, a changed array: the second run follows it
+        run = dynamics.descend(step, jnp.zeros(3), 0.1, 200, args=(target * jnp.ones(3),))
+        np.testing.assert_allclose(run.final, target, rtol=1e-6)

@@ -71,15 +71,56 @@ def record_steps(steps: int, every: int | None = None, n_log: int | None = None)
     return np.arange(0, steps + 1, every, dtype=np.int64)
 
 
-def _check_no_array_closure(name: str, fn: Callable) -> None:
-    for cell in getattr(fn, "__closure__", None) or ():
+# Compiled programs are keyed by the step/observe objects, so any array such a function reaches other than
+# through its arguments is baked into the program when it is first traced: a closure cell, a closure of a function
+# it wraps (jax.grad(loss) wraps loss, gradient_step's step closes over that), or a module-level (global) array
+# it reads, which a notebook may later rebind (a module's UPPER_CASE constants are allowed). The walk follows
+# closures, __wrapped__, functools.partial and the functions it reads as globals, skipping library code (jax,
+# numpy, ...), which holds no such arrays.
+_FOREIGN = ("jax", "jaxlib", "numpy", "scipy", "optax", "builtins")
+
+
+def _reachable_arrays(fn: Any, seen: set[int], depth: int = 0) -> list[str]:
+    if depth > 6 or id(fn) in seen or not callable(fn):
+        return []
+    seen.add(id(fn))
+    if (getattr(fn, "__module__", None) or "").split(".")[0] in _FOREIGN:
+        return []
+    found: list[str] = []
+    inner = [getattr(fn, "__wrapped__", None), getattr(fn, "func", None)]
+    inner += list(getattr(fn, "args", ()) or ()) if isinstance(fn, partial) else []
+    code = getattr(fn, "__code__", None)
+    names = code.co_freevars if code is not None else ()
+    for cell_name, cell in zip(names, getattr(fn, "__closure__", None) or (), strict=False):
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
         if isinstance(value, (np.ndarray, jax.Array)):
-            raise TypeError(f"{name} must not close over an array (the compiled program would be reused with a "
-                            f"stale copy of it): pass the array through args")
+            found.append(f"closes over the array {cell_name!r}")
+        else:
+            inner.append(value)
+    if code is not None:
+        globals_ = getattr(fn, "__globals__", {})
+        for global_name in code.co_names:
+            value = globals_.get(global_name)
+            # a notebook re-runs cells and rebinds its globals; a module's UPPER_CASE constant is never rebound
+            constant = global_name.isupper() and getattr(fn, "__module__", None) != "__main__"
+            if isinstance(value, (np.ndarray, jax.Array)) and not constant:
+                found.append(f"reads the global array {global_name!r}")
+            elif callable(value) and not isinstance(value, type):
+                inner.append(value)
+    for value in inner:
+        if value is not None:
+            found += _reachable_arrays(value, seen, depth + 1)
+    return found
+
+
+def _check_no_array_closure(name: str, fn: Callable) -> None:
+    found = _reachable_arrays(fn, set())
+    if found:
+        raise TypeError(f"{name} must not close over an array (the compiled program would be reused with a "
+                        f"stale copy of it): it {found[0]}; pass the array through args")
 
 
 def _check_recording(steps: int, record_at) -> np.ndarray:
