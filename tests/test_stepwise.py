@@ -326,3 +326,118 @@ def test_bad_inputs_raise_with_the_argument_name():
         stepwise.closed_form_curves(0.0, 3, 0.6)
     with pytest.raises(ValueError, match="ratio"):
         stepwise.closed_form_curves(-6, 3, 1.2)
+
+
+# ----------------------------------------------------------------------------------------------- random starts
+def test_expected_log_start_is_the_mean_log_of_the_qr_diagonal():
+    # Bartlett: R_jj^2 of a d x d standard Gaussian matrix is chi^2 with d - j + 1 degrees of freedom
+    rng = np.random.default_rng(0)
+    d, draws = 4, 20000
+    logs = np.log(np.array([np.diag(np.linalg.qr(rng.standard_normal((d, d)), mode="r")) ** 2
+                            for _ in range(draws)]))
+    se = logs.std(axis=0) / np.sqrt(draws)
+    assert np.all(np.abs(logs.mean(axis=0) - stepwise.expected_log_start(d)) <= 4 * se)
+
+
+def test_expected_step_times_average_the_draw_specific_ones():
+    # the leading-order step time ln(1 / (gamma R_jj^2)) / (8 gamma), averaged over Gaussian draws
+    rng = np.random.default_rng(1)
+    d, alpha, gammas = 3, 1e-6, np.array([1.0, 0.6, 0.36])
+    r2 = np.array([np.diag(np.linalg.qr(alpha * rng.standard_normal((d, d)), mode="r")) ** 2 for _ in range(20000)])
+    times = np.log(1 / (gammas * r2)) / (8 * gammas)
+    se = times.std(axis=0) / np.sqrt(len(times))
+    assert np.all(np.abs(times.mean(axis=0) - stepwise.expected_step_times(gammas, d, alpha)) <= 4 * se)
+    # the biased form is earlier for every mode (ln d > psi((d - j + 1) / 2) + ln 2)
+    biased = stepwise.step_times(gammas, stepwise.expected_initial_eigenvalues(gammas, d, alpha))
+    assert np.all(biased < stepwise.expected_step_times(gammas, d, alpha))
+
+
+def test_qr_rotation_is_orthogonal_with_positive_triangular_factor():
+    p = np.random.default_rng(2).standard_normal((4, 4))
+    q = stepwise.qr_rotation(p)
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-12)
+    r = q.T @ p
+    np.testing.assert_allclose(np.tril(r, -1), 0, atol=1e-12)
+    assert np.all(np.diag(r) > 0)
+
+
+def test_final_rotation_approaches_the_qr_prediction():
+    x, xp = _pairs(3, n=200, m=6, spectrum=[1.0, 0.5, 0.25, 0.1, 0.05, 0.02])
+    gamma = spectra.pair_cross_correlation(x, xp)
+    gammas, vectors = spectra.top_modes(gamma, 2)
+    g = np.random.default_rng(4).standard_normal((2, 6))
+    q = stepwise.qr_rotation(stepwise.linear_mode_coordinates(g, vectors))
+    errors = []
+    for alpha in (1e-2, 1e-6):
+        c0 = stepwise.initial_eigenvalues(stepwise.linear_mode_coordinates(alpha * g, vectors), gammas)
+        lr = 0.01 / gammas[0]
+        run = stepwise.linear_descent(alpha * g, gamma, lr, int(3 * stepwise.step_times(gammas, c0)[-1] / lr),
+                                      record_every=1)
+        errors.append(np.linalg.norm(run.final @ vectors * np.sqrt(gammas) - q))
+    assert errors[1] < errors[0] / 3 and errors[1] < 0.05, errors
+
+
+def test_random_starts_measures_the_mean():
+    x, xp = _pairs(5, n=200, m=6, spectrum=[1.0, 0.5, 0.25, 0.1, 0.05, 0.02])
+    out = stepwise.random_starts(jax.random.PRNGKey(0), spectra.pair_cross_correlation(x, xp), 2, 1e-4, 0.01, 4)
+    assert out.measured.shape == (4, 2)
+    np.testing.assert_allclose(out.mean, out.measured.mean(axis=0))
+    assert np.all(out.rel_se > 0) and np.all(out.draw_rel_errors < 0.1)
+
+
+# ----------------------------------------------------------------------------------------------- scale invariance
+def test_scale_invariance_holds_for_cosine_and_fails_for_barlow_twins():
+    xs = np.asarray(data.stack_views(*data.digits_pairs(jax.random.PRNGKey(0), 12)[:2]))
+    cosine = stepwise.scale_invariance(jax.random.PRNGKey(1), xs, 16, 2, "info_nce", 0.1, 0.05, 20)
+    assert cosine.output_difference < 20 * 1e-12 / cosine.min_square_norm
+    assert cosine.hidden_change < 1e-3
+    barlow = stepwise.scale_invariance(jax.random.PRNGKey(1), xs, 16, 2, "barlow_twins", 0.1, 0.05, 20)
+    assert barlow.output_difference > 1e-2   # not scale invariant: the negative control
+
+
+# ----------------------------------------------------------------------------------------------- contrastive kernel
+def test_contrastive_kernel_gram_and_the_two_eigenproblems():
+    phi, k = _features_and_kernel(6)
+    np.testing.assert_allclose(spectra.contrastive_kernel(k, k, k), k @ data.swap_views(k) / k.shape[0],
+                               rtol=RTOL, atol=1e-12)
+    residual, difference = spectra.rkhs_and_kernel_pca(k, 3)
+    assert residual < 1e-10 and difference > 1e-6   # different subspaces, far above round-off (measured 3e-4)
+    # both problems are blind to the scale of K
+    assert spectra.rkhs_and_kernel_pca(7.0 * k, 3)[1] == pytest.approx(difference, rel=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------- measurements
+def test_count_steps_ignores_the_coarse_early_records():
+    lr = 0.01
+    t = lr * np.arange(4001)
+    loss = 1 - 1 / (1 + np.exp(-4 * (t - 20)))          # one smooth step at t = 20, recorded every step
+    assert stepwise.count_steps(t, loss) == 1
+
+
+def test_rise_times_and_description():
+    t = np.linspace(0, 10, 101)
+    e = np.stack([1e-6 * np.exp(2 * t), 1e-6 * np.exp(0.2 * t)], axis=1)   # final largest: 1e-6 e^20
+    rises = stepwise.rise_times(t, e)      # 1e-6 e^(2t) reaches 0.1 of its final value at t = 10 - ln(10) / 2
+    assert abs(rises[0] - (10 - np.log(10) / 2)) < 0.11 and np.isinf(rises[1])
+    assert stepwise.late_growth(e, 1) == pytest.approx(np.exp(0.2 * 5), rel=1e-9)
+
+
+def test_new_functions_reject_bad_input():
+    with pytest.raises(ValueError, match="gammas"):
+        stepwise.expected_step_times([1.0, 0.5], 3, 1e-3)
+    with pytest.raises(ValueError, match="mode_coordinates"):
+        stepwise.qr_rotation(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="fraction"):
+        stepwise.rise_times(np.arange(3.0), np.ones((3, 2)), fraction=-1.0)
+    with pytest.raises(ValueError, match="scale"):
+        stepwise.scale_invariance(jax.random.PRNGKey(0), np.ones((4, 3)), 4, 2, "info_nce", 2.0, 0.1, 2)
+    with pytest.raises(ValueError, match="draws"):
+        stepwise.random_starts(jax.random.PRNGKey(0), np.eye(3), 2, 1e-3, 0.01, 1)
+
+
+def test_deep_analytic_kernel_reduces_to_two_layers():
+    from kernel_ssl import nt
+    x = np.asarray(data.digits_pairs(jax.random.PRNGKey(0), 5)[0])
+    np.testing.assert_allclose(nt.analytic_kernel_deep(x, x, 2), nt.analytic_kernel(x, x), rtol=1e-10)
+    with pytest.raises(ValueError, match="depth"):
+        nt.analytic_kernel_deep(x, x, 9)

@@ -142,3 +142,29 @@ def analytic_kernel(x1: jnp.ndarray, x2: jnp.ndarray, activation: str = "relu", 
     _, _, kernel_fn = _stax_two_layer(1, 1, activation, bias_std)
     # jit: one compiled program instead of many op-by-op ones (faster, and immune to cache clearing)
     return jax.jit(kernel_fn, static_argnames="get")(jnp.asarray(x1), jnp.asarray(x2), get=get)
+
+
+def analytic_kernel_deep(x1: jnp.ndarray, x2: jnp.ndarray, depth: int, activation: str = "relu",
+                         get: str = "ntk") -> jnp.ndarray:
+    r"""Infinite-width kernel of a fully connected net with ``depth`` dense layers (``depth - 1`` hidden layers,
+    each ``Dense(W_std=1)`` in NTK parametrisation followed by the activation, no biases), from
+    ``neural_tangents.stax``; ``depth = 2`` is :func:`analytic_kernel`.
+
+    Args:
+        x1: the first inputs, ``(n1, m)``, one per row.
+        x2: the second inputs, ``(n2, m)``.
+        depth: the number of dense layers, ``2..8``.
+        activation: ``"relu"`` or ``"erf"``.
+        get: ``"ntk"`` or ``"nngp"``.
+
+    Returns:
+        The kernel, ``(n1, n2)``.
+    """
+    _check_network(x1, x2, activation, 0.0)
+    depth = check_positive_int("depth", depth, minimum=2, maximum=8)
+    check_choice("get", get, KERNELS)
+    stax = import_neural_tangents().stax
+    act = stax.Relu if activation == "relu" else stax.Erf
+    layers = [layer for _ in range(depth - 1) for layer in (stax.Dense(1, W_std=1.0, parameterization="ntk"), act())]
+    _, _, kernel_fn = stax.serial(*layers, stax.Dense(1, W_std=1.0, parameterization="ntk"))
+    return jax.jit(kernel_fn, static_argnames="get")(jnp.asarray(x1), jnp.asarray(x2), get=get)

@@ -158,3 +158,50 @@ def closed_form_kernel(kernel, cross_left, cross_right, d: int) -> np.ndarray:
     map_, n_views = _embedding_map(kernel, d)
     left = check_cross_block("cross_left", cross_left, n_views) @ map_
     return left @ (check_cross_block("cross_right", cross_right, n_views) @ map_).T
+
+
+def contrastive_kernel(kernel, cross_left, cross_right) -> np.ndarray:
+    r"""The contrastive kernel as a function, :math:`k_Z(x,x') = \frac1{2n}k_X(x)^\top Z\,k_X(x')`, between two
+    blocks of points: the kernel whose Gram matrix on the training views is :math:`\frac1{2n}KZK`.
+
+    Args:
+        kernel: the Gram matrix :math:`K` of the stacked views, ``(N, N)`` (only its size and pairing are used).
+        cross_left: :math:`k_X(x)^\top` as rows, ``(n_left, N)``.
+        cross_right: :math:`k_X(x')^\top` as rows, ``(n_right, N)``.
+
+    Returns:
+        ``(n_left, n_right)``.
+    """
+    k = check_stacked_views("kernel", kernel)
+    left = check_cross_block("cross_left", cross_left, k.shape[0])
+    right = check_cross_block("cross_right", cross_right, k.shape[0])
+    return left @ swap_views(right.T) / k.shape[0]
+
+
+def rkhs_and_kernel_pca(kernel, d: int) -> tuple[float, float]:
+    r"""The two eigenproblems of the contrastive kernel's Gram matrix :math:`\frac1{2n}KZK`, compared.
+
+    The RKHS eigenproblem of the operator :math:`h\mapsto\frac1{2n}\sum_a k(\cdot,\tilde x_a)h(\tilde x_{Z(a)})` with
+    the RKHS inner product, :math:`\frac1{2n}KZKa = \lambda Ka`, is solved by :math:`a_j = K^{+1/2}u_j` with the
+    eigenvalues :math:`\lambda_j` of :math:`K_Z`; Schoelkopf's kernel PCA of the contrastive kernel solves the
+    plain :math:`\frac1{2n}KZKb = \mu b`. The two have the same eigenvectors if :math:`K\propto I` (then
+    :math:`a_j\propto u_j`), and different ones otherwise.
+
+    Args:
+        kernel: the Gram matrix :math:`K` of the stacked views, ``(N, N)``.
+        d: the number of top eigenvectors compared.
+
+    Returns:
+        ``(residual, difference)``: the largest relative residual
+        :math:`\lVert\frac1{2n}KZKa_j-\lambda_jKa_j\rVert/\lVert\lambda_jKa_j\rVert` of the RKHS solutions, and
+        :math:`1-` the subspace overlap (:func:`kernel_ssl.linalg.subspace_overlap`) of the top-``d`` coefficient
+        vectors of the two problems, :math:`[a_1..a_d]` and :math:`[b_1..b_d]`.
+    """
+    values, vectors, root, inv_root = _kernel_solution(kernel, d)
+    k = root @ root
+    gram = k @ swap_views(k) / k.shape[0]
+    a = inv_root @ vectors
+    lhs, rhs = gram @ a, k @ a * values[None, :]
+    residual = float(np.max(np.linalg.norm(lhs - rhs, axis=0) / np.linalg.norm(rhs, axis=0)))
+    _, b = linalg._descending_eigh((gram + gram.T) / 2)
+    return residual, float(1.0 - linalg.subspace_overlap(a, b[:, :values.shape[0]]))

@@ -31,9 +31,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy.signal import find_peaks
-from scipy.special import expit
+from scipy.special import digamma, expit
 
-from . import data, dynamics, fitting, linalg, losses, models, spectra
+from . import data, dynamics, fitting, linalg, losses, models, precision, probes, spectra
 from .validation import (
     as_finite_array,
     check_bool,
@@ -142,6 +142,55 @@ def expected_initial_eigenvalues(gammas, d: int, alpha: float) -> np.ndarray:
     return d * alpha ** 2 * g
 
 
+def expected_log_start(d: int) -> np.ndarray:
+    r""":math:`\mathbb E\ln(R_{jj}^2/\alpha^2) = \psi\big(\tfrac{d-j+1}2\big) + \ln 2`, :math:`j = 1..d`: the mean
+    log of a :math:`\chi^2` variable with :math:`d-j+1` degrees of freedom (:math:`\psi` the digamma function),
+    which is the law of :math:`R_{jj}^2/\alpha^2` for a :math:`d\times d` matrix of i.i.d.
+    :math:`\mathcal N(0,\alpha^2)` entries (Bartlett decomposition)."""
+    d = check_positive_int("d", d)
+    return digamma((d - np.arange(d)) / 2.0) + np.log(2.0)
+
+
+def expected_step_times(gammas, d: int, alpha: float, lr: float | None = None) -> np.ndarray:
+    r"""The step times averaged over random starts :math:`W_0 = \alpha G`, to leading order in :math:`c_j(0)`:
+
+    .. math:: \mathbb E\,t_j = \frac{\ln\frac1{\gamma_j\alpha^2} - \psi\big(\tfrac{d-j+1}2\big) - \ln 2}{8\gamma_j},
+
+    since :math:`t_j\approx\ln\frac1{\gamma_jR_{jj}^2}/(8\gamma_j)` is linear in :math:`\ln R_{jj}^2`
+    (:func:`expected_log_start`). With ``lr``, the rate :math:`8\gamma_j` is that of gradient descent
+    (:func:`growth_rates`). The biased form :math:`c_j(0)\approx d\alpha^2\gamma_j` replaces the mean of the log by
+    the log of the mean, :math:`\ln d > \psi(\tfrac d2)+\ln 2` (Jensen).
+
+    Args:
+        gammas: :math:`\gamma_1..\gamma_d`, positive.
+        d: the embedding dimension (the number of modes).
+        alpha: the initialisation scale.
+        lr: the step size of gradient descent (None: gradient flow).
+
+    Returns:
+        The expected step times, ``(d,)``.
+    """
+    g = _positive_vector("gammas", gammas)
+    d = check_positive_int("d", d)
+    if g.shape[0] != d:
+        raise ValueError(f"gammas must have d = {d} entries, got {g.shape[0]}")
+    alpha = check_positive_float("alpha", alpha)
+    return (np.log(1.0 / (g * alpha ** 2)) - expected_log_start(d)) / growth_rates(g, lr)
+
+
+def qr_rotation(mode_coordinates) -> np.ndarray:
+    r"""The orthogonal factor :math:`Q` of :math:`P = QR` with :math:`R_{jj} > 0` (``(d, d)``): mode :math:`j` grows
+    along :math:`q_j`, so the predicted final rotation is :math:`O = Q`."""
+    p = as_finite_array("mode_coordinates", mode_coordinates, ndim=2).astype(np.float64)
+    if p.shape[0] != p.shape[1]:
+        raise ValueError(f"mode_coordinates must be square (d, d), got {p.shape}")
+    q, r = np.linalg.qr(p)
+    signs = np.sign(np.diag(r))
+    if np.any(signs == 0):
+        raise ValueError("mode_coordinates must have linearly independent columns")
+    return q * signs[None, :]
+
+
 def initial_eigenvalues(mode_coordinates, gammas) -> np.ndarray:
     r"""Effective starting eigenvalues for a given initialisation, :math:`c_j(0) = \gamma_jR_{jj}^2`.
 
@@ -195,11 +244,12 @@ def staircase_loss(eigenvalues) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------ initialisations
 def initial_weights(key: jax.Array, d: int, m: int, alpha: float) -> jnp.ndarray:
-    r""":math:`W_0` with i.i.d. :math:`\mathcal N(0,\alpha^2)` entries, shape ``(d, m)`` (float64 if enabled)."""
+    r""":math:`W_0` with i.i.d. :math:`\mathcal N(0,\alpha^2)` entries, shape ``(d, m)`` (drawn by
+    :func:`kernel_ssl.precision.normal`: the same draw whatever the float64 switch)."""
     d = check_positive_int("d", d)
     m = check_positive_int("m", m)
     alpha = check_positive_float("alpha", alpha)
-    return alpha * jax.random.normal(key, (d, m))
+    return alpha * precision.normal(key, (d, m))
 
 
 def initial_outputs(key: jax.Array, kernel, d: int, alpha: float) -> np.ndarray:
@@ -209,7 +259,7 @@ def initial_outputs(key: jax.Array, kernel, d: int, alpha: float) -> np.ndarray:
     d = check_positive_int("d", d)
     alpha = check_positive_float("alpha", alpha)
     root, _ = linalg.psd_sqrt(kernel)
-    g = np.asarray(jax.random.normal(key, (root.shape[0], d)), dtype=np.float64)
+    g = np.asarray(precision.normal(key, (root.shape[0], d)), dtype=np.float64)
     return alpha * root @ g
 
 
@@ -301,13 +351,15 @@ def kernel_descent_batch(f0s, kernel, lr: float, steps: int, record_every: int =
 class NetworkRun:
     """A two-layer network trained on stacked views: effective times ``t`` (``(R,)``), the eigenvalues of the
     cross-correlation :math:`C` and of the embedding covariance at each time (descending, ``(R, d)``), the loss,
-    and the outputs at initialisation and at the end (``(N, d)``, centred over the views if ``centre``)."""
+    and the outputs at initialisation and at the end (``(N, d)``, centred over the views if ``centre``);
+    ``hidden_change`` is :math:`\\lVert V-V_0\\rVert_F/\\lVert V_0\\rVert_F` at the end."""
     t: np.ndarray
     cross_eigenvalues: np.ndarray
     covariance_eigenvalues: np.ndarray
     loss: np.ndarray
     outputs0: np.ndarray
     outputs: np.ndarray
+    hidden_change: float
 
 
 def _outputs(params, x, activation: str, centre: bool):
@@ -342,8 +394,20 @@ def _check_pair_loss(pair_loss) -> PairLoss:
     return pair_loss
 
 
+@cache
+def _layer_step(loss: Callable, hidden_lr_factor: float) -> Callable:
+    # gradient descent with the hidden layer's step scaled by hidden_lr_factor (the read-out's is lr)
+    grad = jax.grad(loss)
+
+    def step(params, lr, *args):
+        g = grad(params, *args)
+        return {name: p - (lr if name == "W" else hidden_lr_factor * lr) * g[name] for name, p in params.items()}
+    return step
+
+
 def train_network(key: jax.Array, x_stacked, width: int, d: int, pair_loss: str | PairLoss, readout_scale: float,
-                  lr: float, steps: int, activation: str = "relu", centre: bool = True) -> NetworkRun:
+                  lr: float, steps: int, activation: str = "relu", centre: bool = True,
+                  hidden_lr_factor: float = 1.0, n_records: int | None = None) -> NetworkRun:
     r"""Full-batch gradient descent :math:`\theta\leftarrow\theta-\eta\nabla_\theta\mathcal L` on the two-layer
     network :math:`f(x) = \frac1{\sqrt M}W\sigma(Vx/\sqrt m)` of :mod:`kernel_ssl.models` with its read-out scaled
     down, :math:`W_0 = s\,\mathcal N(0,1)`, recording every step.
@@ -362,6 +426,9 @@ def train_network(key: jax.Array, x_stacked, width: int, d: int, pair_loss: str 
         steps: the number of steps.
         activation: ``"relu"`` or ``"erf"``.
         centre: centre the embeddings over the views before the loss.
+        hidden_lr_factor: the hidden layer (``V``, ``b``) takes steps ``hidden_lr_factor * lr`` (0: frozen, the
+            random-features model), the read-out ``lr``.
+        n_records: record about this many steps, spaced geometrically (None: every step).
 
     Returns:
         A :class:`NetworkRun` (eigenvalues of :math:`C` and of the covariance :math:`\frac1N\tilde F^\top\tilde F` of
@@ -375,18 +442,21 @@ def train_network(key: jax.Array, x_stacked, width: int, d: int, pair_loss: str 
     readout_scale = check_positive_float("readout_scale", readout_scale)
     check_choice("activation", activation, models.ACTIVATIONS)
     centre = check_bool("centre", centre)
+    hidden_lr_factor = check_positive_float("hidden_lr_factor", hidden_lr_factor, allow_zero=True)
     x = jnp.asarray(xs)
     params0 = models._init_two_layer(key, xs.shape[1], width, d, x.dtype)
     params0 = dict(params0, W=readout_scale * params0["W"])
-    step = dynamics.gradient_step(_network_loss(pair_loss, activation, centre))
+    loss = _network_loss(pair_loss, activation, centre)
+    step = dynamics.gradient_step(loss) if hidden_lr_factor == 1.0 else _layer_step(loss, hidden_lr_factor)
     run = dynamics.descend(step, params0, lr, steps, args=(x,),
                            observe=_network_observer(pair_loss, activation, centre),
-                           record_at=dynamics.record_steps(steps))
+                           record_at=dynamics.record_steps(steps, n_log=n_records))
     values, cross, cov = run.records
     final = {name: jnp.asarray(v) for name, v in run.final.items()}
     return NetworkRun(t=run.t, cross_eigenvalues=cross, covariance_eigenvalues=cov, loss=values,
                       outputs0=np.asarray(_outputs(params0, x, activation, centre)),
-                      outputs=np.asarray(_outputs(final, x, activation, centre)))
+                      outputs=np.asarray(_outputs(final, x, activation, centre)),
+                      hidden_change=float(jnp.linalg.norm(final["V"] - params0["V"]) / jnp.linalg.norm(params0["V"])))
 
 
 # ------------------------------------------------------------------------------------------ measurements
@@ -435,14 +505,25 @@ def plateau_levels(t, loss, times) -> np.ndarray:
 
 def loss_rate(t, loss, n_points: int = 512) -> tuple[np.ndarray, np.ndarray]:
     r"""The loss's rate of fall on a log time axis, :math:`-\mathrm d\mathcal L/\mathrm d\ln t`, on ``n_points``
-    log-spaced times between the first positive record and the last."""
+    log-spaced times between the first positive record and the last.
+
+    Where the records are denser in :math:`\ln t` than the grid, the loss is interpolated onto the grid and
+    differentiated there (which averages out fluctuations between records); where they are sparser (early times of
+    a run recorded every step), the rate is differentiated at the records and interpolated, so that no record
+    becomes a kink of the interpolated loss, which would show as a spurious peak of the rate."""
     ta, la = _check_series(t, loss, "loss")
     n_points = check_positive_int("n_points", n_points, minimum=8)
     positive = ta > 0
     if positive.sum() < 2:
         raise ValueError("t must hold at least two positive times")
+    lt, lp = np.log(ta[positive]), la[positive]
     grid = np.geomspace(ta[positive][0], ta[-1], n_points)
-    return grid, -np.gradient(np.interp(grid, ta, la), np.log(grid))
+    log_grid = np.log(grid)
+    on_grid = -np.gradient(np.interp(grid, ta, la), log_grid)
+    at_records = np.interp(log_grid, lt, -np.gradient(lp, lt))
+    k = np.clip(np.searchsorted(lt, log_grid), 1, lt.shape[0] - 1)
+    sparse = lt[k] - lt[k - 1] > log_grid[1] - log_grid[0]
+    return grid, np.where(sparse, at_records, on_grid)
 
 
 def count_steps(t, loss, resolution: float = 0.5, min_height: float = 0.05) -> int:
@@ -623,11 +704,12 @@ def staircase_grid(gammas_by_gap: Mapping[float, np.ndarray], alphas: Sequence[f
 class DigitsLinear:
     """The linear model on centred digit pairs: the run against its prediction, the eigenvalue ratios
     :math:`\\gamma_{j+1}/\\gamma_j` (``(d,)``), the modes with a clear gap, and :math:`\\gamma_1/\\gamma_2` of the
-    same views uncentred."""
+    same views uncentred; the top ``d`` eigenvectors of :math:`\\Gamma` (``(64, d)``, one 8x8 image each)."""
     comparison: Comparison
     ratios: np.ndarray
     clear: list
     uncentred_top_ratio: float
+    vectors: np.ndarray
 
 
 def digits_linear(data_key: jax.Array, init_key: jax.Array, n_pairs: int, d: int, alpha: float,
@@ -650,13 +732,13 @@ def digits_linear(data_key: jax.Array, init_key: jax.Array, n_pairs: int, d: int
     values, vectors = spectra.top_modes(gamma, d + 1)
     raw, _ = spectra.top_modes(spectra.pair_cross_correlation(*data.digits_pairs(data_key, n_pairs,
                                                                                  normalise="none")[:2]), 2)
-    w0 = check_positive_float("alpha", alpha) * np.asarray(jax.random.normal(init_key, (d, xd.shape[1])))
+    w0 = check_positive_float("alpha", alpha) * np.asarray(precision.normal(init_key, (d, xd.shape[1])))
     c0 = initial_eigenvalues(linear_mode_coordinates(w0, vectors[:, :d]), values[:d])
     lr = check_positive_float("lr_scale", lr_scale) / values[0]
     run = linear_descent(w0, gamma, lr, int((1.2 * step_times(values[:d], c0)[-1] + 1 / values[d - 1]) / lr))
     return DigitsLinear(comparison=compare(run.t, run.eigenvalues, run.loss, values[:d], c0),
                         ratios=values[1:] / values[:-1], clear=clear_gap_modes(values),
-                        uncentred_top_ratio=float(raw[0] / raw[1]))
+                        uncentred_top_ratio=float(raw[0] / raw[1]), vectors=vectors[:, :d])
 
 
 @dataclass(frozen=True)
@@ -696,6 +778,57 @@ def init_scale_sweep(gamma, direction, d: int, alphas: Sequence[float], lr: floa
     measured = np.array([crossing_times(r.t, r.eigenvalues) for r in runs])
     return InitScaleSweep(alphas=a, predicted=predicted, measured=measured, slopes=init_scale_slopes(a, measured),
                           slopes_predicted=1 / (RATE * gammas))
+
+
+@dataclass(frozen=True)
+class RandomStarts:
+    """Step times over ``draws`` random starts :math:`W_0 = \\alpha G_b`: the measured ones ``(B, d)``, their mean and
+    the relative standard error of the mean (``(d,)``), the draw-free predictions (digamma form and the biased
+    :math:`d\\alpha^2\\gamma_j` form) with their relative errors against the mean, and the largest draw-specific
+    relative error of each draw (``(B,)``)."""
+    measured: np.ndarray
+    mean: np.ndarray
+    rel_se: np.ndarray
+    expected: np.ndarray
+    biased: np.ndarray
+    expected_rel_errors: np.ndarray
+    biased_rel_errors: np.ndarray
+    draw_rel_errors: np.ndarray
+
+
+def random_starts(key: jax.Array, gamma, d: int, alpha: float, lr_scale: float, draws: int = 20) -> RandomStarts:
+    r"""Train :math:`f = Wx` from ``draws`` independent starts :math:`W_0 = \alpha G_b` (one compiled batch) and
+    compare the mean step times with :func:`expected_step_times` (gradient flow) and with the biased form.
+
+    Args:
+        key: the key of the draws :math:`G_b` (:func:`kernel_ssl.precision.normal`, ``(draws, d, m)``).
+        gamma: :math:`\Gamma`, ``(m, m)``.
+        d: the embedding dimension.
+        alpha: the initialisation scale.
+        lr_scale: :math:`\eta\gamma_1`.
+        draws: the number of starts, at least 2.
+
+    Returns:
+        A :class:`RandomStarts`; runs last 1.2 times the latest draw-specific predicted step plus :math:`1/\gamma_d`.
+    """
+    check_key("key", key)
+    draws = check_positive_int("draws", draws, minimum=2)
+    alpha = check_positive_float("alpha", alpha)
+    gammas, vectors = spectra.top_modes(gamma, d)
+    g = np.asarray(precision.normal(key, (draws, d, np.shape(gamma)[0])), dtype=np.float64)
+    c0s = [initial_eigenvalues(linear_mode_coordinates(alpha * gb, vectors), gammas) for gb in g]
+    predicted = np.array([step_times(gammas, c) for c in c0s])
+    lr = check_positive_float("lr_scale", lr_scale) / gammas[0]
+    steps = int((1.2 * predicted.max() + 1 / gammas[-1]) / lr)
+    runs = linear_descent_batch(alpha * g, gamma, lr, steps)
+    measured = np.array([crossing_times(r.t, r.eigenvalues) for r in runs])
+    mean = measured.mean(axis=0)
+    expected = expected_step_times(gammas, d, alpha)
+    biased = step_times(gammas, expected_initial_eigenvalues(gammas, d, alpha))
+    return RandomStarts(measured=measured, mean=mean, rel_se=measured.std(axis=0, ddof=1) / np.sqrt(draws) / mean,
+                        expected=expected, biased=biased, expected_rel_errors=(expected - mean) / mean,
+                        biased_rel_errors=(biased - mean) / mean,
+                        draw_rel_errors=np.max(np.abs(predicted - measured) / measured, axis=1))
 
 
 def linear_kernel_agreement(x, x_prime, d: int) -> tuple[float, float]:
@@ -758,17 +891,22 @@ def kernel_staircase(kernel, g_unit, alphas: Sequence[float], d: int, lr_scale: 
 @dataclass(frozen=True)
 class NetworkSweep:
     """Finite networks against their kernel model (the centred NNGP kernel, from each network's own start) and the
-    closed form, over ``widths`` (means over ``repeats`` initialisations), and the widest network's staircase."""
+    closed form, over ``widths`` (means over ``repeats`` initialisations), the log-log slope of
+    :math:`1-\text{overlap}` with the network's kernel model against the width, fitted with its interval on every
+    repeat at the ``fitted_widths`` (those at least the number of views :math:`N`: below it :math:`K_M` has rank
+    at most :math:`M < N`), and the widest network's staircase (its comparison and its run)."""
     widths: list
     lam: np.ndarray
     lr: float
     steps: int
     overlaps_model: np.ndarray
     overlaps_closed_form: np.ndarray
-    overlap_slope: float
+    overlap_slope: fitting.SlopeInterval
+    fitted_widths: list
     kernel_model_overlap: float
     network: Comparison
     kernel_model: Comparison
+    network_run: NetworkRun
 
 
 def network_sweep(key: jax.Array, x_stacked, widths: Sequence[int], d: int, kernel, readout_scale: float,
@@ -787,8 +925,13 @@ def network_sweep(key: jax.Array, x_stacked, widths: Sequence[int], d: int, kern
         repeats: initialisations per width.
 
     Returns:
-        A :class:`NetworkSweep`; runs last 1.3 times the expected last step plus :math:`1/\lambda_d`.
+        A :class:`NetworkSweep`; runs last 1.3 times the expected last step plus :math:`1/\lambda_d`. Raises
+        ``ValueError`` unless at least two ``widths`` are at least :math:`N` (the slope needs three points).
     """
+    fitted = [w for w in widths if w >= np.shape(x_stacked)[0]]
+    if len(fitted) * repeats < 3 or len(fitted) < 2:
+        raise ValueError(f"widths must hold at least two widths >= the number of views ({np.shape(x_stacked)[0]}) "
+                         f"for the slope fit, got {list(widths)}")
     lam, u = spectra.kernel_modes(kernel, d + 1)
     f_star = spectra.closed_form_outputs(kernel, d)
     lr = check_positive_float("lr_scale", lr_scale) / lam[0]
@@ -800,19 +943,226 @@ def network_sweep(key: jax.Array, x_stacked, widths: Sequence[int], d: int, kern
     kernel_runs = kernel_descent_batch(np.stack([nets[k].outputs0 for k in keys]), kernel, lr, steps)
     models_ = dict(zip(keys, kernel_runs, strict=True))
 
-    def mean_overlap(reference):
-        return np.array([np.mean([linalg.subspace_overlap(nets[(w, r)].outputs, reference(w, r))
-                                  for r in range(repeats)]) for w in widths])
-    overlaps_model = mean_overlap(lambda w, r: models_[(w, r)].final)
+    def overlaps(reference):   # (len(widths), repeats)
+        return np.array([[linalg.subspace_overlap(nets[(w, r)].outputs, reference(w, r)) for r in range(repeats)]
+                         for w in widths])
+    per_repeat = overlaps(lambda w, r: models_[(w, r)].final)
+    overlaps_model = per_repeat.mean(axis=1)
+    rows = [i for i, w in enumerate(widths) if w in fitted]
     wide, km = nets[(widths[-1], 0)], models_[(widths[-1], 0)]
     c0 = initial_eigenvalues(kernel_mode_coordinates(wide.outputs0, kernel, u[:, :d]), lam[:d])
     return NetworkSweep(
         widths=list(widths), lam=lam, lr=lr, steps=steps, overlaps_model=overlaps_model,
-        overlaps_closed_form=mean_overlap(lambda w, r: f_star),
-        overlap_slope=fitting.loglog_slope(widths, 1 - overlaps_model)[0],
+        overlaps_closed_form=overlaps(lambda w, r: f_star).mean(axis=1),
+        overlap_slope=fitting.loglog_slope_interval(np.repeat([widths[i] for i in rows], repeats),
+                                                    1 - per_repeat[rows].ravel()),
+        fitted_widths=fitted,
         kernel_model_overlap=float(np.mean([linalg.subspace_overlap(m.final, f_star) for m in models_.values()])),
         network=compare(wide.t, wide.cross_eigenvalues, wide.loss, lam[:d], c0, lr),
-        kernel_model=compare(km.t, km.eigenvalues, km.loss, lam[:d], c0, lr))
+        kernel_model=compare(km.t, km.eigenvalues, km.loss, lam[:d], c0, lr), network_run=wide)
+
+
+@dataclass(frozen=True)
+class ScaleInvariance:
+    r"""The check of :math:`\mathcal L(sW, V) = \mathcal L(W, V)`: a run from read-out scale ``scale`` at step
+    :math:`s^2\eta` against the :math:`s = 1` run whose hidden layer steps :math:`s^2\eta` (read-out :math:`\eta`):
+    the largest difference of their loss curves, the relative difference of the outputs (the small run's divided by
+    :math:`s`), the small run's hidden-layer change, and its smallest squared output norm at the start
+    :math:`\min_a\lVert f(\tilde x_a)\rVert^2` (against which a loss's regularising :math:`\epsilon` breaks the
+    invariance)."""
+    loss_difference: float
+    output_difference: float
+    hidden_change: float
+    min_square_norm: float
+
+
+def scale_invariance(key: jax.Array, x_stacked, width: int, d: int, pair_loss: str | PairLoss, scale: float,
+                     lr: float, steps: int) -> ScaleInvariance:
+    r"""Test the consequence of a read-out-scale-invariant loss, :math:`\mathcal L(sW,V) = \mathcal L(W,V)`:
+    :math:`\nabla_W\mathcal L(sW,V) = \frac1s\nabla_W\mathcal L(W,V)` and :math:`\nabla_V` unchanged, so a step
+    :math:`s^2\eta` from :math:`(sW_0, V_0)` keeps :math:`W/s` on the read-out path of step :math:`\eta` while
+    :math:`V` takes steps :math:`s^2\eta`. Both runs share one compiled gradient and are stepped in a Python loop
+    (a few hundred steps are enough for an identity that holds step by step).
+
+    Args:
+        key: the PRNG key of the (shared) initialisation.
+        x_stacked: the stacked views, ``(N, m)``.
+        width: :math:`M`.
+        d: the embedding dimension.
+        pair_loss: the loss (a name in :data:`kernel_ssl.losses.SSL_LOSSES` or a function), uncentred.
+        scale: :math:`s`, in (0, 1].
+        lr: :math:`\eta`, the read-out step of the :math:`s = 1` run.
+        steps: the number of steps of both runs, ``1..10000``.
+
+    Returns:
+        A :class:`ScaleInvariance` (``loss_difference`` compares the losses after every step).
+    """
+    check_key("key", key)
+    xs = check_stacked_views("x_stacked", x_stacked)
+    width = check_positive_int("width", width)
+    d = check_positive_int("d", d)
+    pair_loss = _check_pair_loss(pair_loss)
+    scale = check_positive_float("scale", scale, maximum=1.0)
+    lr = check_positive_float("lr", lr)
+    steps = check_positive_int("steps", steps, maximum=10000)
+    x = jnp.asarray(xs)
+    params0 = models._init_two_layer(key, xs.shape[1], width, d, x.dtype)
+    loss = _network_loss(pair_loss, "relu", False)
+    value_and_grad = jax.jit(jax.value_and_grad(loss))
+
+    def run(s, lr_readout, lr_hidden):
+        params, values = dict(params0, W=s * params0["W"]), []
+        for _ in range(steps):
+            value, g = value_and_grad(params, x)
+            values.append(float(value))
+            params = {k: p - (lr_readout if k == "W" else lr_hidden) * g[k] for k, p in params.items()}
+        return params, np.array(values + [float(value_and_grad(params, x)[0])])
+    small, small_loss = run(scale, scale ** 2 * lr, scale ** 2 * lr)
+    unit, unit_loss = run(1.0, lr, scale ** 2 * lr)
+    f0 = np.asarray(_outputs(dict(params0, W=scale * params0["W"]), x, "relu", False))
+    return ScaleInvariance(
+        loss_difference=float(np.max(np.abs(small_loss - unit_loss))),
+        output_difference=linalg.relative_frobenius_error(np.asarray(_outputs(small, x, "relu", False)) / scale,
+                                                          np.asarray(_outputs(unit, x, "relu", False))),
+        hidden_change=float(jnp.linalg.norm(small["V"] - params0["V"]) / jnp.linalg.norm(params0["V"])),
+        min_square_norm=float(np.min(np.sum(f0 ** 2, axis=1))))
+
+
+def late_growth(eigenvalues, mode: int) -> float:
+    """The factor by which eigenvalue ``mode`` (0-based) of a recorded run (``(R, d)``) changes over the run's second
+    half: above 1 it still grows at the end, below 1 it shrinks."""
+    e = as_finite_array("eigenvalues", eigenvalues, ndim=2)
+    mode = check_positive_int("mode", mode, minimum=0, maximum=e.shape[1] - 1)
+    return float(e[-1, mode] / e[e.shape[0] // 2, mode])
+
+
+RISE_FRACTION = 0.1  # an embedding eigenvalue has "risen" once it reaches this fraction of the run's final largest
+
+
+def rise_times(t, eigenvalues, fraction: float = RISE_FRACTION) -> np.ndarray:
+    """The first recorded time at which each eigenvalue (column of ``(R, d)``, descending) reaches ``fraction`` of the
+    largest eigenvalue at the end of the run; ``inf`` for one that never does (0 for one that starts there)."""
+    ta, e = _check_series(t, eigenvalues, "eigenvalues")
+    if e.ndim != 2:
+        raise ValueError(f"eigenvalues must be (R, d), got shape {e.shape}")
+    fraction = check_positive_float("fraction", fraction, maximum=1.0)
+    above = e >= fraction * e[-1].max()
+    return np.array([ta[np.argmax(above[:, j])] if above[:, j].any() else np.inf for j in range(e.shape[1])])
+
+
+def describe_run(name: str, run: NetworkRun) -> str:
+    """One Markdown sentence of what a recorded run shows, computed from it: the loss at the start and the end, the
+    number of resolved steps that :func:`count_steps` finds in the loss (and how often the loss rises, since a spike
+    also counts as a step), and when the embedding-covariance eigenvalues rise (:func:`rise_times`)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    steps = count_steps(run.t, run.loss)
+    rises = rise_times(run.t, run.covariance_eigenvalues)
+    d = rises.shape[0]
+    # rises above round-off (a converged loss fluctuates at ~1e-16 of its start)
+    rises_of_loss = int(np.sum(np.diff(run.loss) > 1e-9 * abs(run.loss[0])))
+    text = (f"**{name}**: the loss goes from {run.loss[0]:.3g} to {run.loss[-1]:.3g} by t = {run.t[-1]:.3g}"
+            + (f" (not monotonically: it rises between {rises_of_loss} pair{'' if rises_of_loss == 1 else 's'} of "
+               f"consecutive records)" if rises_of_loss else "")
+            + f", and `count_steps` finds {steps} resolved step{'' if steps == 1 else 's'} in it; of the {d} "
+            f"covariance eigenvalues, ")
+    at_start = int(np.sum(rises == run.t[0]))
+    later = [f"{tj:.3g}" for tj in rises if np.isfinite(tj) and tj > run.t[0]]
+    parts = []
+    if at_start:
+        parts.append(f"{at_start} start{'s' if at_start == 1 else ''} within a factor {1 / RISE_FRACTION:.0f} of the "
+                     f"final largest one")
+    if later:
+        parts.append(f"{len(later)} reach{'es' if len(later) == 1 else ''} {RISE_FRACTION:g} of the final largest "
+                     f"later, at t ≈ {', '.join(later)}")
+    never = d - at_start - len(later)
+    if never:
+        parts.append(f"{never} never reach{'es' if never == 1 else ''} it")
+    return text + "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class DepthStaircase:
+    """The kernel staircase for the analytic NTK of nets of each depth: resolved steps of the run and of its
+    prediction, the largest step-time error, and the eigenvalue ratios :math:`\\lambda_{j+1}/\\lambda_j`."""
+    depths: list
+    steps: list
+    steps_predicted: list
+    max_rel_errors: list
+    gap_ratios: list
+    comparisons: list
+
+
+def depth_staircase(x_stacked, g_unit, depths: Sequence[int], d: int, alpha: float, lr_scale: float
+                    ) -> DepthStaircase:
+    r"""The kernel model from :math:`F_0 = \alpha K^{1/2}G` with the centred analytic ReLU NTK of nets of each depth
+    (:func:`kernel_ssl.nt.analytic_kernel_deep`), against the prediction from the modes of :math:`K_Z`.
+
+    Args:
+        x_stacked: the stacked views, ``(N, m)``.
+        g_unit: :math:`G`, ``(N, d)``.
+        depths: the numbers of dense layers (2 is the chapter's network).
+        d: the embedding dimension.
+        alpha: the initialisation scale.
+        lr_scale: :math:`\eta\lambda_1`.
+
+    Returns:
+        A :class:`DepthStaircase`.
+    """
+    from . import kernels, nt  # nt imports neural_tangents lazily; kernels for the centring
+    out = {"steps": [], "steps_predicted": [], "max_rel_errors": [], "gap_ratios": [], "comparisons": []}
+    for depth in depths:
+        k = np.asarray(kernels.centre_kernel(nt.analytic_kernel_deep(x_stacked, x_stacked, depth)))
+        run = kernel_staircase(k, g_unit, [alpha], d, lr_scale)
+        cmp = run.comparisons[0]
+        out["steps"].append(count_steps(cmp.t, cmp.loss))
+        out["steps_predicted"].append(predicted_step_count(cmp))
+        out["max_rel_errors"].append(float(cmp.rel_errors.max()))
+        out["gap_ratios"].append(run.lam[1:] / run.lam[:-1])
+        out["comparisons"].append(cmp)
+    return DepthStaircase(depths=list(depths), **out)
+
+
+@dataclass(frozen=True)
+class ProbeCurve:
+    """Linear-probe accuracy on the digit labels against the number of learned modes ``ks`` (the closed form
+    truncated at :math:`k` modes, which is what training has learned between the :math:`k`-th and the next step),
+    the probe on the trained representation, and the kernel probe on the base kernel."""
+    ks: list
+    accuracies: np.ndarray
+    trained: float
+    base_kernel: float
+
+
+def probe_curve(kernel, trained_outputs, labels, ks: Sequence[int], probe_ridge: float = 1e-6) -> ProbeCurve:
+    r"""Linear probes on the stacked views' representations: fit on the views of the first half of the pairs, test on
+    those of the second half (both halves were seen, unlabelled, by the self-supervised training).
+
+    Args:
+        kernel: the Gram matrix :math:`K` of the stacked views, ``(N, N)``.
+        trained_outputs: the trained representation on the views, ``(N, d)``.
+        labels: the labels of the ``n`` pairs (each pair's two views share it), ``(n,)``.
+        ks: the numbers of modes of the truncated closed forms :math:`K^{1/2}U_k\Lambda_k^{-1/2}`.
+        probe_ridge: :math:`\rho_{\rm p}` of every probe.
+
+    Returns:
+        A :class:`ProbeCurve`.
+    """
+    k = check_stacked_views("kernel", kernel)
+    n = k.shape[0] // 2
+    y = np.tile(as_finite_array("labels", labels, ndim=1), 2)
+    if y.shape[0] != k.shape[0]:
+        raise ValueError(f"labels must have one entry per pair ({n}), got {y.shape[0] // 2}")
+    train = np.r_[np.arange(n // 2), n + np.arange(n // 2)]
+    test = np.setdiff1d(np.arange(2 * n), train)
+    f = as_finite_array("trained_outputs", trained_outputs, ndim=2)
+    full = spectra.closed_form_outputs(k, max(ks))
+
+    def probe(feat):
+        return probes.linear_probe_accuracy(feat[train], feat[test], y[train], y[test], probe_ridge)
+    return ProbeCurve(ks=list(ks), accuracies=np.array([probe(full[:, :kk]) for kk in ks]), trained=probe(f),
+                      base_kernel=probes.kernel_probe_accuracy(k[np.ix_(train, train)], k[np.ix_(test, train)],
+                                                               y[train], y[test], probe_ridge))
 
 
 @dataclass(frozen=True)
@@ -837,12 +1187,16 @@ def closed_form_gap(finals: Sequence[np.ndarray], reference) -> ClosedFormGap:
 class ClosedFormLimit:
     """Linear runs from :math:`W_0 = \\alpha G` against the closed form :math:`W^\\star`: the ratio
     :math:`\\gamma_{d+1}/\\gamma_d`, the gaps per ``alpha``, the final losses, and the fitted exponent of the kernel
-    difference over the four smallest ``alpha`` (predicted: ``1 - ratio``)."""
+    difference over the four smallest ``alpha`` (predicted: ``1 - ratio``); the distance
+    :math:`\\lVert O - Q\\rVert_F` of the learned rotation :math:`O = W_\\infty V_d\\Gamma_d^{1/2}` from the predicted
+    :math:`Q` of :func:`qr_rotation` per ``alpha``, and its fitted exponent over the four smallest."""
     alphas: np.ndarray
     ratio: float
     gap: ClosedFormGap
     final_loss: np.ndarray
     slope: float
+    rotation_errors: np.ndarray
+    rotation_slope: float
 
 
 def closed_form_limit(gamma, direction, d: int, alphas: Sequence[float], lr_scale: float) -> ClosedFormLimit:
@@ -868,9 +1222,13 @@ def closed_form_limit(gamma, direction, d: int, alphas: Sequence[float], lr_scal
     runs = linear_descent_batch(np.stack([ai * np.asarray(direction) for ai in a]), gamma, lr, steps,
                                 record_every=steps)
     gap = closed_form_gap([r.final.T for r in runs], spectra.closed_form_linear(gamma, d).T)
+    q = qr_rotation(linear_mode_coordinates(direction, vectors[:, :d]))   # the same Q for every alpha
+    rotations = np.array([np.linalg.norm(r.final @ vectors[:, :d] * np.sqrt(values[:d])[None, :] - q)
+                          for r in runs])
     return ClosedFormLimit(alphas=a, ratio=float(values[d] / values[d - 1]), gap=gap,
                            final_loss=np.array([r.loss[-1] for r in runs]),
-                           slope=fitting.loglog_slope(a[-4:], gap.kernel_difference[-4:])[0])
+                           slope=fitting.loglog_slope(a[-4:], gap.kernel_difference[-4:])[0],
+                           rotation_errors=rotations, rotation_slope=fitting.loglog_slope(a[-4:], rotations[-4:])[0])
 
 
 # ------------------------------------------------------------------------------------------ live control

@@ -25,16 +25,29 @@ def _two_panel_layout(title: str, eigen_label: str, height: int) -> dict:
                 yaxis2=dict(domain=[0.62, 1.0], anchor="x2", title="loss ‖C − I‖²"))
 
 
+def _time_axis_buttons(t_lo: float, t_hi: float) -> list:
+    # a log/linear switch for the shared time axis (relayout works in a static page, without a kernel)
+    return [dict(type="buttons", direction="right", x=1.0, xanchor="right", y=1.08, yanchor="bottom",
+                 showactive=True, active=0, buttons=[
+                     dict(label="log time", method="relayout",
+                          args=[{"xaxis.type": "log", "xaxis.range": [np.log10(t_lo), np.log10(t_hi)]}]),
+                     dict(label="linear time", method="relayout",
+                          args=[{"xaxis.type": "linear", "xaxis.range": [0.0, t_hi]}])])]
+
+
 def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, predicted_eigenvalues=None,
                      predicted_times=None, predicted_t=None, title: str = "", eigen_label: str = "eigenvalues of C",
-                     height: int = 560, t_min: float | None = None) -> go.Figure:
+                     height: int = 560, t_min: float | None = None, extra_eigenvalues=None,
+                     extra_label: str = "covariance") -> go.Figure:
     """Two panels on a shared log time axis: the loss (top) and the embedding eigenvalues (bottom), measured solid,
-    predictions dashed, predicted step times as dotted vertical lines.
+    predictions dashed, predicted step times as dotted vertical lines; buttons switch the time axis between log
+    and linear.
 
     The predictions are on the measured times ``t`` unless ``predicted_t`` is given; ``t``/``loss``/``eigenvalues``
     may be None (a figure of the prediction only, e.g. from ``stepwise.closed_form_curves``), and the keyword
     arguments are those of ``stepwise.staircase_panel``. ``t_min`` starts the time axis there (the early plateau is
-    long on a log axis)."""
+    long on a log axis). ``extra_eigenvalues`` (``(R, d)`` on ``t``, e.g. those of the embedding covariance) are
+    drawn dotted beside the eigenvalues of C, named ``extra_label``."""
     if predicted_t is None and predicted_loss is not None:
         predicted_t = t
     data = []
@@ -46,6 +59,14 @@ def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, p
         for j in range(e.shape[1]):
             data.append(dict(type="scatter", x=ta, y=e[:, j], mode="lines", name=f"c{j + 1}", legendgroup=f"m{j}",
                              line=measured_line(j), xaxis="x", yaxis="y"))
+        if extra_eigenvalues is not None:
+            extra = as_finite_array("extra_eigenvalues", extra_eigenvalues, ndim=2)
+            if extra.shape[0] != ta.shape[0]:
+                raise ValueError(f"extra_eigenvalues must have one row per time ({ta.shape[0]}), got {extra.shape}")
+            for j in range(extra.shape[1]):
+                data.append(dict(type="scatter", x=ta, y=extra[:, j], mode="lines", name=f"{extra_label} {j + 1}",
+                                 legendgroup=f"m{j}", line=measured_line(j) | dict(dash="dot"), xaxis="x",
+                                 yaxis="y"))
     if predicted_t is not None:
         tp = as_finite_array("predicted_t", predicted_t, ndim=1)
         data.append(dict(type="scatter", x=tp, y=as_finite_array("predicted_loss", predicted_loss, ndim=1),
@@ -57,9 +78,12 @@ def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, p
                              legendgroup=f"m{j}", showlegend=t is None, xaxis="x", yaxis="y",
                              line=theory_line(j)))
     layout = _two_panel_layout(title, eigen_label, height)
+    t_hi = max(float(np.max(a)) for a in (t, predicted_t) if a is not None)
     if t_min is not None:
-        t_hi = max(float(np.max(a)) for a in (t, predicted_t) if a is not None)
         layout["xaxis"]["range"] = [np.log10(check_positive_float("t_min", t_min)), np.log10(t_hi)]
+    t_lo = t_min if t_min is not None else min(float(np.min(a[np.asarray(a) > 0])) for a in (t, predicted_t)
+                                               if a is not None)
+    layout["updatemenus"] = _time_axis_buttons(t_lo, t_hi)
     if predicted_times is not None:
         times = as_finite_array("predicted_times", predicted_times, ndim=1)
         layout["shapes"] = [dict(type="line", xref=xref, yref=f"{yref} domain", x0=float(tj), x1=float(tj), y0=0,
@@ -78,6 +102,8 @@ def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]],
     one group of traces per value of the first setting; the first slider chooses which group is *visible*, the
     second replaces the *data* of every group by that of its own value. The two therefore combine: what shows is
     the panel of the first slider's value and the second slider's value. ``t_min`` starts the time axis there.
+    Each panel's ``predicted_times``, if every panel has them, are drawn as dotted vertical segments (traces, so
+    that the sliders move them); buttons switch the time axis between log and linear.
     """
     keys = list(panels)
     if not keys:
@@ -98,18 +124,32 @@ def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]],
               as_finite_array(f"panels[{key}]['predicted_loss']", p["predicted_loss"], ndim=1)]
         for j in range(e.shape[1]):
             ys += [e[:, j], ep[:, j]]
-        return [(t, np.round(y, 5)) for y in ys]
+        out = [(t, np.round(y, 5)) for y in ys]
+        if not has_times:
+            return out
+        times = as_finite_array(f"panels[{key}]['predicted_times']", p["predicted_times"], ndim=1)
+        for j in range(e.shape[1]):   # the predicted step time of mode j: a vertical segment in each panel
+            tj = round(float(times[j]), 4)
+            out += [(np.array([tj, tj]), np.array([0.0, 1.0])), (np.array([tj, tj]), np.array([0.0, float(d_of)]))]
+        return out
 
     n_modes = {np.shape(panels[k]["eigenvalues"])[1] for k in keys}
     if len(n_modes) != 1:
         raise ValueError(f"every panel must have the same number of modes, got {sorted(n_modes)}")
-    d = n_modes.pop()
+    d = d_of = n_modes.pop()
+    has_times = all("predicted_times" in panels[k] for k in keys)
     styles = [dict(name="loss", line=theory_line() | dict(dash="solid"), xaxis="x2", yaxis="y2"),
               dict(name="theory (dashed)", line=theory_line(), xaxis="x2", yaxis="y2")]
     for j in range(d):
         styles += [dict(name=f"c{j + 1}", legendgroup=f"m{j}", line=measured_line(j), xaxis="x", yaxis="y"),
                    dict(name=f"c{j + 1} theory", legendgroup=f"m{j}", showlegend=False,
                         line=theory_line(j), xaxis="x", yaxis="y")]
+    for j in range(d if has_times else 0):
+        dotted = measured_line(j) | dict(dash="dot", width=1)
+        styles += [dict(name=f"t{j + 1} predicted", legendgroup=f"m{j}", showlegend=False, line=dotted,
+                        xaxis="x", yaxis="y"),
+                   dict(name=f"t{j + 1} predicted", legendgroup=f"m{j}", showlegend=False, line=dotted,
+                        xaxis="x2", yaxis="y2")]
     data, owner = [], []
     for a in firsts:
         for style, (x, y) in zip(styles, series((a, seconds[ib])), strict=True):
@@ -128,9 +168,37 @@ def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]],
     layout["yaxis"].update(range=[-0.05, 1.15])
     layout["yaxis2"].update(range=[-0.2, d + 0.3])
     layout["margin"] = dict(l=60, r=20, t=60, b=140)
+    layout["updatemenus"] = _time_axis_buttons(t_lo, t_hi)
     layout["sliders"] = [
         dict(active=ia, currentvalue=dict(prefix=f"{first_label}: "), pad=dict(t=60), steps=slider_a,
              len=0.46, x=0.0),
         dict(active=ib, currentvalue=dict(prefix=f"{second_label}: "), pad=dict(t=60), steps=slider_b,
              len=0.46, x=0.54)]
+    return go.Figure(data=data, layout=layout)
+
+
+def mode_images(images, titles, title: str, side: int = 8) -> go.Figure:
+    """Each row of ``images`` (``(k, side**2)``, e.g. eigenvectors of the digits' cross-correlation) as a
+    ``side x side`` heatmap, side by side, with a diverging colour scale centred at 0 (an eigenvector's sign is
+    arbitrary)."""
+    imgs = as_finite_array("images", images, ndim=2)
+    if imgs.shape[1] != side * side:
+        raise ValueError(f"images must have side**2 = {side * side} columns (one image per row), got {imgs.shape}")
+    if len(titles) != imgs.shape[0]:
+        raise ValueError(f"titles must have one entry per image ({imgs.shape[0]}), got {len(titles)}")
+    k = imgs.shape[0]
+    gap = 0.02
+    width = (1.0 - gap * (k - 1)) / k
+    data, layout = [], dict(title=title, template="plotly_white", height=260, margin=dict(l=20, r=20, t=70, b=20))
+    for i in range(k):
+        scale = float(np.max(np.abs(imgs[i]))) or 1.0
+        suffix = "" if i == 0 else str(i + 1)
+        data.append(dict(type="heatmap", z=imgs[i].reshape(side, side)[::-1] / scale, zmin=-1, zmax=1,
+                         colorscale="RdBu", showscale=i == k - 1, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
+        x0 = i * (width + gap)
+        layout[f"xaxis{suffix}"] = dict(domain=[x0, x0 + width], showticklabels=False, anchor=f"y{suffix}")
+        layout[f"yaxis{suffix}"] = dict(domain=[0.0, 1.0], showticklabels=False, anchor=f"x{suffix}",
+                                        scaleanchor=f"x{suffix}")
+    layout["annotations"] = [dict(text=str(titles[i]), showarrow=False, xref="paper", yref="paper",
+                                  x=i * (width + gap) + width / 2, y=1.02, yanchor="bottom") for i in range(k)]
     return go.Figure(data=data, layout=layout)
