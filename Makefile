@@ -54,3 +54,21 @@ lock: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# The twins (not part of make test: minutes each; they build environments under .twins/). README, "Twins".
+#   make colab-twin       Colab's runtime (Python 3.13, its package versions): the install cell, then every chapter
+#                         at quick=True, as after Colab's restart
+#   make binder-twin      a fresh environment from binder/ only (as repo2docker builds it), every chapter at its
+#                         defaults on one CPU; time, kernel peak memory, size on disk
+#   make front-end-check  JupyterLab (the Binder twin's and the local .venv's) in chromium: the live controls render
+#                         and moving one changes its figure
+.PHONY: colab-twin binder-twin front-end-check
+
+colab-twin: $(STAMP)
+	$(BIN)/python tools/twins/colab_twin.py
+
+binder-twin: $(STAMP)
+	$(BIN)/python tools/twins/binder_twin.py
+
+front-end-check: $(STAMP)
+	$(BIN)/python tools/twins/front_end.py

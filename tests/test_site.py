@@ -196,7 +196,8 @@ def test_chapters_have_launch_links(built):
     for nb in CHAPTERS:
         html = page(nb).read_text()
         path = nb.relative_to(ROOT).as_posix()
-        assert f'href="{binder}/v2/gh/{repo}/{branch}?urlpath=tree/{path}"' in html, f"{nb.stem}: no Binder link"
+        assert f'href="{binder}/v2/gh/{repo}/{branch}?urlpath=lab/tree/{path}"' in html, \
+            f"{nb.stem}: no Binder link opening JupyterLab"
         assert f'href="{colab}/github/{repo}/blob/{branch}/{path}"' in html, f"{nb.stem}: no Colab link"
         assert f"_sources/{path}" in html and (HTML / "_sources" / path).is_file(), \
             f"{nb.stem}: the page offers no download of its notebook"
