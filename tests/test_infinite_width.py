@@ -73,6 +73,12 @@ def test_train_two_layer_barlow_twins_by_hand():
     assert run.ntk_change == pytest.approx(np.linalg.norm(theta - theta0) / np.linalg.norm(theta0), rel=RTOL)
     np.testing.assert_allclose(run.outputs0, models.two_layer_apply(params0, XS), rtol=RTOL)
     np.testing.assert_allclose(run.outputs, models.two_layer_apply(params, XS), rtol=RTOL)
+    # the sign flips of the pre-activations, by hand, and the traces start where nothing has moved
+    signs, signs0 = (np.asarray(models.preactivations(p, XS)) > 0 for p in (params, params0))
+    flips = np.mean(signs != signs0)
+    assert run.flip_fraction_trace[-1] == pytest.approx(flips, abs=1e-15)
+    assert run.ntk_change_trace[0] == 0 and run.param_change_trace[0] == 0 and run.flip_fraction_trace[0] == 0
+    np.testing.assert_allclose(run.t, lr * np.arange(0, steps + 1, 10), rtol=1e-15)
 
 
 def test_train_two_layer_supervised_loss_decreases():
@@ -86,7 +92,7 @@ def test_kernel_model_gap_by_hand():
     lr, steps = 0.1, 20
     run = infinite_width.train_two_layer(KEY, XS, 64, D, "supervised", lr, steps, targets=TARGETS,
                                          record_every=steps)
-    gap = infinite_width.kernel_model_gap(run, XS, "supervised", lr, steps, targets=TARGETS)
+    gap = infinite_width.kernel_model_gap(run, XS, "supervised", lr, targets=TARGETS)[-1]
     # kernel model: F_k - Y = (I - 2 lr K / N)^k (F_0 - Y) with the analytic NTK and the net's own F_0
     k_inf = np.asarray(kernels.closed_form_ntk(XS, XS))
     n = 2 * N_PAIRS
@@ -95,23 +101,66 @@ def test_kernel_model_gap_by_hand():
     expected = np.linalg.norm(run.outputs - f_ker) / np.linalg.norm(run.outputs - run.outputs0)
     assert gap == pytest.approx(expected, rel=1e-8)  # the kernel model's path is only differenced twice
     assert 0 < gap < 1  # a width-64 net already follows its kernel model more closely than it moves
+    # the same model with the kernel written as the full (N, N, d, d) tensor K x I_d
+    full = np.asarray(kernels.kron_identity(kernels.closed_form_ntk(XS, XS), D))
+    assert infinite_width.kernel_model_gap(run, XS, "supervised", lr, targets=TARGETS, kernel=full)[-1] == \
+        pytest.approx(gap, rel=1e-10)
+
+
+def test_kernel_model_with_the_initial_kernel_is_closer():
+    # lr -> small: a network trained with its own Theta_0 as kernel differs from the kernel model only through
+    # the kernel's change, so the Theta_0 gap is well below the K_inf gap (which also carries Theta_0 - K_inf)
+    run = infinite_width.train_two_layer(KEY, XS, 256, D, "barlow_twins", 0.05, 40, record_every=20)
+    params0 = models.init_two_layer(KEY, M_IN, 256, D, dtype=XS.dtype)
+    theta0 = kernels.empirical_ntk_two_layer(params0, XS, XS)
+    own = infinite_width.kernel_model_gap(run, XS, "barlow_twins", 0.05, kernel=theta0)
+    limit = infinite_width.kernel_model_gap(run, XS, "barlow_twins", 0.05)
+    assert own.shape == limit.shape == (3,) and own[0] == limit[0] == 0
+    assert own[-1] < limit[-1]
+    with pytest.raises(ValueError, match=r"kernel must have shape \(8, 8\) or \(8, 8, 2, 2\)"):
+        infinite_width.kernel_model_gap(run, XS, "barlow_twins", 0.05, kernel=np.eye(4))
 
 
 def test_width_sweep_shapes():
     widths = [16, 32]
-    out = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "barlow_twins", 0.05, 10, repeats=2)
-    assert set(out) == {"ntk_change", "param_change"}
-    for values in out.values():
-        assert values.shape == (2, 2) and np.all(np.isfinite(values)) and np.all(values > 0)
+    out = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "barlow_twins", 0.05, 10, repeats=2,
+                                     record_every=5)
+    assert out.kernel_gap is None and out.kernel_loss is None
+    np.testing.assert_allclose(out.t, [0.0, 0.25, 0.5], rtol=1e-15)
+    for name in ("loss", "ntk_change", "param_change", "flip_fraction"):
+        values = getattr(out, name)
+        assert values.shape == (2, 2, 3) and np.all(np.isfinite(values))
+        assert out.at(name, 0.25).shape == (2, 2)
+        np.testing.assert_array_equal(out[name], values[:, :, -1])
+    assert np.all(out.ntk_change[:, :, 1:] > 0) and np.all(out.param_change[:, :, 1:] > 0)
+    with pytest.raises(ValueError, match=r"this sweep did not measure kernel_gap"):
+        out.at("kernel_gap")
+    with pytest.raises(ValueError, match=r"t must be one of the recorded times \[0.0, 0.25, 0.5\], got 0.3"):
+        out.at("loss", 0.3)
     out = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "supervised", 0.05, 10, targets=TARGETS,
                                      with_kernel_model=True)
-    assert set(out) == {"ntk_change", "param_change", "kernel_gap"}
-    assert all(v.shape == (2, 1) for v in out.values())
+    assert out.kernel_gap.shape == out.kernel_gap_theta0.shape == out.kernel_loss.shape == (2, 1, 2)
     # deterministic for a key
     again = infinite_width.width_sweep(KEY, X, X_PRIME, widths, D, "supervised", 0.05, 10, targets=TARGETS,
                                        with_kernel_model=True)
-    for name in out:
-        np.testing.assert_array_equal(out[name], again[name])
+    for name in ("loss", "ntk_change", "param_change", "flip_fraction", "kernel_gap", "kernel_gap_theta0"):
+        np.testing.assert_array_equal(getattr(out, name), getattr(again, name))
+
+
+def test_sweep_is_its_runs():
+    # entry (i, j) of a sweep is the run of network split(fold_in(key, width), repeats)[j], with its kernel models
+    sweep = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "barlow_twins", 0.05, 10, repeats=2,
+                                       with_kernel_model=True, record_every=5)
+    k = jax.random.split(jax.random.fold_in(KEY, 32), 2)[1]
+    run = infinite_width.train_two_layer(k, XS, 32, D, "barlow_twins", 0.05, 10, record_every=5)
+    np.testing.assert_allclose(sweep.ntk_change[1, 1], run.ntk_change_trace, rtol=RTOL)
+    np.testing.assert_allclose(sweep.flip_fraction[1, 1], run.flip_fraction_trace, rtol=RTOL)
+    np.testing.assert_allclose(sweep.kernel_gap[1, 1], infinite_width.kernel_model_gap(run, XS, "barlow_twins", 0.05),
+                               rtol=1e-8)
+    theta0 = kernels.empirical_ntk_two_layer(models.init_two_layer(k, M_IN, 32, D, dtype=XS.dtype), XS, XS)
+    np.testing.assert_allclose(sweep.kernel_gap_theta0[1, 1],
+                               infinite_width.kernel_model_gap(run, XS, "barlow_twins", 0.05, kernel=theta0), rtol=1e-8)
+    np.testing.assert_allclose(sweep.loss_ratio(), sweep.loss[:, :, -1] / sweep.loss[:, :, 0], rtol=1e-15)
 
 
 @pytest.mark.parametrize("call,exc,pattern", [
@@ -140,8 +189,16 @@ def test_width_sweep_shapes():
     (lambda: infinite_width.kernel_row(KEY, XS, 0), ValueError, r"width must be at least 1"),
     (lambda: infinite_width.kernel_row(KEY, XS, 16, d=0), ValueError, r"d must be at least 1"),
     (lambda: infinite_width.mean_slope([16, 32], np.ones((3, 2))), ValueError, r"values must have one row per width"),
+    (lambda: infinite_width.kernel_stays_put(KEY, (X, X_PRIME), [16, 32], D, 0.05, 4, 10), ValueError,
+     r"steps \(10\) must be a multiple of early_steps \(4\)"),
+    (lambda: infinite_width.kernel_stays_put(KEY, (X, X_PRIME), [16, 32], D, 0.05, 4, 4), ValueError,
+     r"steps must be at least 8"),
+    (lambda: infinite_width.make_loss("info_nce_dot", 4), None, None),
 ])
 def test_bad_inputs(call, exc, pattern):
+    if exc is None:  # a valid call, listed beside the invalid ones it borders
+        call()
+        return
     with pytest.raises(exc, match=pattern):
         call()
 
@@ -152,6 +209,8 @@ def test_make_loss_values():
                                losses.squared_error(f, TARGETS), rtol=RTOL)
     np.testing.assert_allclose(infinite_width.make_loss("info_nce", N_PAIRS)(f),
                                losses.info_nce(f[:N_PAIRS], f[N_PAIRS:]), rtol=RTOL)
+    np.testing.assert_allclose(infinite_width.make_loss("info_nce_dot", N_PAIRS)(f),
+                               losses.info_nce(f[:N_PAIRS], f[N_PAIRS:], similarity="dot"), rtol=RTOL)
 
 
 def test_make_loss_accepts_every_registry_name():
@@ -163,57 +222,62 @@ def test_make_loss_accepts_every_registry_name():
 
 def test_chapter_widths():
     full = infinite_width.chapter_widths(False, 9, 8, 3)
-    assert full.init == [64, 128, 256, 512] and full.train == [64, 128, 256] and full.other == full.train
+    assert full.init == [64, 128, 256, 512] and full.train == [64, 128, 256] and full.other == [64, 256]
     assert full.other_repeats == 3
     quick = infinite_width.chapter_widths(True, 16, 12, 3)
     assert quick.init[-1] == 2 ** 12 and quick.train[-1] == 2 ** 10
-    assert quick.other == [64, 256, 1024] and quick.other_repeats == 1
+    assert quick.other == [64, 256] and quick.other_repeats == 1 and quick.erf == [64, 256, 1024]
+    # the comparisons stop at OTHER_MAX_WIDTH whatever the training widths
+    assert max(infinite_width.chapter_widths(False, 16, 14, 1).other) == infinite_width.OTHER_MAX_WIDTH
     with pytest.raises(TypeError, match=r"quick must be True or False"):
         infinite_width.chapter_widths("yes", 9, 8, 1)
 
 
-def test_mean_slope_and_at_widths():
+def test_mean_slope_and_sweep_views():
     widths = [16, 64, 256]
     values = np.outer(np.array(widths, float) ** -0.5, [1.0, 3.0])
     assert infinite_width.mean_slope(widths, values) == pytest.approx(-0.5, rel=1e-12)
-    sub = infinite_width.at_widths({"a": values}, widths, [16, 256])
-    np.testing.assert_array_equal(sub["a"], values[[0, 2]])
+    t = np.array([0.0, 1.0])
+    traces = np.stack([np.ones_like(values), values], axis=-1)
+    sweep = infinite_width.Sweep(widths=widths, t=t, loss=traces, ntk_change=traces, param_change=traces,
+                                 flip_fraction=traces)
+    assert sweep.slope("ntk_change") == pytest.approx(-0.5, rel=1e-12)
+    interval = sweep.slope_interval("ntk_change", 1.0)
+    assert interval.slope == pytest.approx(-0.5, rel=1e-12) and interval.low <= -0.5 <= interval.high
+    sub = sweep.restricted([16, 256])
+    np.testing.assert_array_equal(sub.ntk_change, traces[[0, 2]])
+    assert sub.widths == [16, 256] and sub.kernel_gap is None
     with pytest.raises(ValueError, match=r"subset must be among the swept widths"):
-        infinite_width.at_widths({"a": values}, widths, [32])
+        sweep.restricted([32])
+    with pytest.raises(ValueError, match=r"name must be one of"):
+        sweep.at("kernel")
 
 
 def test_experiments_are_their_sweeps():
-    widths = infinite_width.ChapterWidths(init=[16, 32], train=[16, 32], other=[16, 32], other_repeats=1)
-    syn = (X[:, :3], X_PRIME[:, :3])
-    exp = infinite_width.kernel_stays_put(KEY, (X, X_PRIME), syn, widths, D, 0.05, 10, repeats=2)
+    exp = infinite_width.kernel_stays_put(KEY, (X, X_PRIME), [16, 32], D, 0.05, 5, 10, repeats=2)
     digits = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "barlow_twins", 0.05, 10, repeats=2,
-                                        with_kernel_model=True)
-    for name in digits:
-        np.testing.assert_array_equal(exp.digits[name], digits[name])
-    synthetic = infinite_width.width_sweep(KEY, *syn, [16, 32], D, "barlow_twins", 0.05, 10)
-    np.testing.assert_array_equal(exp.synthetic["ntk_change"], synthetic["ntk_change"])
-    assert exp.ntk_change_slope == infinite_width.mean_slope([16, 32], digits["ntk_change"])
-    mean = digits["param_change"].mean(axis=1)
-    assert exp.param_change_spread == pytest.approx(mean.max() / mean.min(), rel=1e-14)
-    comparison = infinite_width.compare_losses(KEY, (X, X_PRIME), {"sq": "supervised", "nce": "info_nce"}, [16, 32],
-                                               D, 0.05, 10, targets=TARGETS)
-    assert set(comparison.sweeps["sq"]) == {"ntk_change", "param_change", "kernel_gap"}
-    assert set(comparison.sweeps["nce"]) == {"ntk_change", "param_change"}
+                                        with_kernel_model=True, record_every=5)
+    for name in ("ntk_change", "param_change", "flip_fraction", "kernel_gap", "kernel_gap_theta0", "kernel_loss"):
+        np.testing.assert_array_equal(getattr(exp.sweep, name), getattr(digits, name))
+    assert exp.early_time == pytest.approx(0.25) and exp.converged_time == pytest.approx(0.5)
+    assert exp.slope("ntk_change", early=True) == infinite_width.mean_slope([16, 32], digits.ntk_change[:, :, 1])
+    assert exp.worst_loss_ratio == pytest.approx(np.max(digits.loss[:, :, -1] / digits.loss[:, :, 0]), rel=1e-14)
+    assert exp.converged == (exp.worst_loss_ratio <= infinite_width.CONVERGED_LOSS_RATIO)
+    comparison = infinite_width.compare_losses(KEY, (X, X_PRIME), {"sq": "supervised", "nce": "info_nce",
+                                                                   "dot": "info_nce_dot"}, [16, 32],
+                                               D, 0.05, 5, 10, targets=TARGETS)
+    assert comparison.sweeps["sq"].kernel_gap is not None and comparison.sweeps["nce"].kernel_gap is None
     # the losses share their networks (drawn and their initial NTK computed once): each is still its own sweep
-    supervised = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "supervised", 0.05, 10, targets=TARGETS,
-                                            with_kernel_model=True)
-    nce = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "info_nce", 0.05, 10)
-    for name in supervised:
-        np.testing.assert_array_equal(comparison.sweeps["sq"][name], supervised[name])
-    for name in nce:
-        np.testing.assert_array_equal(comparison.sweeps["nce"][name], nce[name])
-    assert comparison.ntk_change_slopes["nce"] == infinite_width.mean_slope([16, 32], nce["ntk_change"])
+    nce = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "info_nce", 0.05, 10, record_every=5)
+    dot = infinite_width.width_sweep(KEY, X, X_PRIME, [16, 32], D, "info_nce_dot", 0.05, 10, record_every=5)
+    np.testing.assert_array_equal(comparison.sweeps["nce"].ntk_change, nce.ntk_change)
+    assert comparison.slopes(early=True)["nce"] == nce.slope("ntk_change", 0.25)
+    np.testing.assert_allclose(comparison.ntk_change_ratio("dot", "nce"),
+                               dot["ntk_change"].mean(axis=1) / nce["ntk_change"].mean(axis=1), rtol=1e-14)
     with pytest.raises(TypeError, match=r"pairs must be the two views"):
-        infinite_width.kernel_stays_put(KEY, X, syn, widths, D, 0.05, 10)
-    with pytest.raises(TypeError, match=r"widths must be a ChapterWidths"):
-        infinite_width.kernel_stays_put(KEY, (X, X_PRIME), syn, [16, 32], D, 0.05, 10)
+        infinite_width.kernel_stays_put(KEY, X, [16, 32], D, 0.05, 5, 10)
     with pytest.raises(ValueError, match=r"targets are required for loss='supervised'"):
-        infinite_width.compare_losses(KEY, (X, X_PRIME), {"sq": "supervised"}, [16, 32], D, 0.05, 10)
+        infinite_width.compare_losses(KEY, (X, X_PRIME), {"sq": "supervised"}, [16, 32], D, 0.05, 5, 10)
 
 
 def test_ntk_init_errors_shape_and_value():

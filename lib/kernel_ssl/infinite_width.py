@@ -14,7 +14,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -34,6 +34,12 @@ from .validation import (
 )
 
 SUPERVISED = "supervised"
+# InfoNCE with the plain dot product as similarity (losses.info_nce(similarity="dot")), beside the registry's cosine one
+INFO_NCE_DOT = "info_nce_dot"
+LOSS_NAMES = (*losses.SSL_LOSSES, INFO_NCE_DOT, SUPERVISED)
+# The convergence criterion of the chapter's training runs: the loss at the horizon is below this fraction of its
+# initial value (for losses whose minimum is 0, such as the theory form of Barlow Twins)
+CONVERGED_LOSS_RATIO = 1e-3
 
 
 def release_memory() -> None:
@@ -65,7 +71,7 @@ def _check_network(activation: str, bias_std: float) -> float:
 
 def _check_loss(loss: str, n_pairs: int, targets: jnp.ndarray | None) -> jnp.ndarray | None:
     """Check the loss name and, for ``"supervised"``, its targets (one row per stacked view); returns them."""
-    check_choice("loss", loss, (*losses.SSL_LOSSES, SUPERVISED))
+    check_choice("loss", loss, LOSS_NAMES)
     check_positive_int("n_pairs", n_pairs, minimum=2)
     if loss != SUPERVISED:
         return None
@@ -99,7 +105,7 @@ def make_loss(loss: str, n_pairs: int, targets: jnp.ndarray | None = None) -> Ca
     :math:`\frac1N\lVert F - Y\rVert_F^2` against targets.
 
     Args:
-        loss: a name in :data:`kernel_ssl.losses.SSL_LOSSES`, or ``"supervised"``.
+        loss: a name of :data:`LOSS_NAMES` (the registry's, ``"info_nce_dot"`` or ``"supervised"``).
         n_pairs: :math:`n\ge2`.
         targets: :math:`Y`, ``(2n, d)``, required for ``"supervised"``.
 
@@ -116,7 +122,12 @@ def _outputs_loss(loss: str) -> Callable[[jnp.ndarray, jnp.ndarray | None], jnp.
     """``loss(F, targets)``, one object per name: the compiled descent programs are cached by it."""
     if loss == SUPERVISED:
         return losses.squared_error
-    return _ignoring_targets(losses.stacked(losses.get_ssl_loss(loss)))
+    pair_loss = _info_nce_dot if loss == INFO_NCE_DOT else losses.get_ssl_loss(loss)
+    return _ignoring_targets(losses.stacked(pair_loss))
+
+
+def _info_nce_dot(za: jnp.ndarray, zb: jnp.ndarray) -> jnp.ndarray:
+    return losses.info_nce(za, zb, similarity="dot")
 
 
 @cache
@@ -180,34 +191,63 @@ def _width_keys(key: jax.Array, width: int, repeats: int) -> jax.Array:
 
 @dataclass(frozen=True)
 class TrainingRun:
-    """What one training run measured (all at the final effective time ``lr * steps``)."""
+    r"""What one training run measured at each recorded step (``steps``, effective times ``t = lr * steps``).
+
+    Traces, one entry per recorded step: the loss; the relative NTK change
+    :math:`\lVert\Theta_t-\Theta_0\rVert_F/\lVert\Theta_0\rVert_F` (full ``(N, N, d, d)`` tensor); the parameter
+    displacement :math:`\lVert\theta_t-\theta_0\rVert_2`; the fraction of pre-activations :math:`h_r(x_i)` (over
+    units and stacked views) whose sign differs from that at initialisation; the outputs ``(R, N, d)``.
+    """
     width: int
-    ntk_change: float          # ||Theta_T - Theta_0||_F / ||Theta_0||_F
-    param_change: float        # ||theta_T - theta_0||_2
-    loss_trace: np.ndarray     # the loss at steps 0, record_every, 2 record_every, ..., steps
-    outputs0: np.ndarray       # network outputs on the stacked inputs at initialisation, (N, d)
-    outputs: np.ndarray        # ... after training
+    steps: np.ndarray
+    t: np.ndarray
+    loss_trace: np.ndarray
+    ntk_change_trace: np.ndarray
+    param_change_trace: np.ndarray
+    flip_fraction_trace: np.ndarray
+    outputs_trace: np.ndarray
+
+    @property
+    def ntk_change(self) -> float:
+        """The relative NTK change at the last recorded step."""
+        return float(self.ntk_change_trace[-1])
+
+    @property
+    def param_change(self) -> float:
+        """The parameter displacement at the last recorded step."""
+        return float(self.param_change_trace[-1])
+
+    @property
+    def outputs0(self) -> np.ndarray:
+        """The outputs on the stacked views at initialisation, ``(N, d)``."""
+        return self.outputs_trace[0]
+
+    @property
+    def outputs(self) -> np.ndarray:
+        """The outputs after training, ``(N, d)``."""
+        return self.outputs_trace[-1]
 
 
 def train_two_layer(key: jax.Array, x_stacked: jnp.ndarray, width: int, d: int, loss: str, lr: float, steps: int,
                     activation: str = "relu", bias_std: float = 0.0, targets: jnp.ndarray | None = None,
                     record_every: int = 10) -> TrainingRun:
     r"""Train the two-layer net with full-batch gradient descent
-    :math:`\theta\leftarrow\theta-\eta\nabla_\theta\mathcal L` on the stacked views and measure the relative change
-    of its empirical NTK and the parameter displacement.
+    :math:`\theta\leftarrow\theta-\eta\nabla_\theta\mathcal L` on the stacked views and record the loss, the
+    relative change of its empirical NTK, the parameter displacement, the sign flips of the pre-activations and
+    the outputs every ``record_every`` steps.
 
     Args:
         key: the PRNG key of the initialisation (:func:`kernel_ssl.models.init_two_layer`).
         x_stacked: the stacked views :math:`\tilde X`, ``(2n, m)``.
         width: :math:`M`.
         d: the output dimension.
-        loss: a name in :data:`kernel_ssl.losses.SSL_LOSSES`, or ``"supervised"``.
+        loss: a name of :data:`LOSS_NAMES`.
         lr: the step size :math:`\eta`.
         steps: the number of steps.
         activation: ``"relu"`` or ``"erf"``.
         bias_std: :math:`\beta`.
         targets: ``(2n, d)``, required for ``"supervised"``.
-        record_every: the loss is recorded every this many steps (``steps`` a multiple of it).
+        record_every: the run is recorded every this many steps (``steps`` a multiple of it).
 
     Returns:
         A :class:`TrainingRun`.
@@ -225,100 +265,237 @@ def train_two_layer(key: jax.Array, x_stacked: jnp.ndarray, width: int, d: int, 
     return _train_two_layer(params0, None, xs, loss, lr, record_at, activation, bias_std, targets)
 
 
+@partial(jax.jit, static_argnames=("activation", "bias_std"))
+def _measure_records(recorded, params0, xs, theta0, activation, bias_std):
+    """The kernel change, displacement, sign flips and outputs at each recorded parameter set (leading axis of
+    ``recorded``), one record at a time (``lax.map``: the memory of one kernel). One program per width, shared by
+    every loss; the kernel's chunks of kernels.UNIT_CHUNK units are unrolled inside it."""
+    signs0 = models._preactivations(params0, xs, bias_std) > 0
+    norm0 = jnp.sqrt(jnp.sum(theta0 ** 2))
+
+    def measure(params):
+        theta = kernels._empirical_ntk_two_layer(params, xs, xs, activation, bias_std)
+        moved = sum(jnp.sum((params[k] - params0[k]) ** 2) for k in params0)
+        signs = models._preactivations(params, xs, bias_std) > 0
+        return {"ntk_change": jnp.sqrt(jnp.sum((theta - theta0) ** 2)) / norm0, "param_change": jnp.sqrt(moved),
+                "flip_fraction": jnp.mean(signs != signs0),
+                "outputs": models._two_layer_apply(params, xs, activation, bias_std)}
+    return jax.lax.map(measure, recorded)
+
+
+@cache
+def _joint_loss(loss_names: tuple[str, ...], activation: str, bias_std: float) -> Callable[..., jnp.ndarray]:
+    """``loss(params, xs, targets)`` for a tuple of networks, one per loss of ``loss_names`` (with a tuple of
+    targets): the sum of each network's own loss. Its gradient is each loss's gradient for its own network, so one
+    compiled program trains every loss of a sweep at a width: compiling one program per (width, loss) dominated
+    the chapter's run time (measured)."""
+    parts = tuple(_network_loss(name, activation, bias_std) for name in loss_names)
+
+    def loss(params, xs, targets):
+        return sum(part(p, xs, t) for part, p, t in zip(parts, params, targets, strict=True))
+    return loss
+
+
+@cache
+def _joint_observer(loss_names: tuple[str, ...], activation: str, bias_std: float) -> Callable[..., dict]:
+    """What the compiled loop records for :func:`_joint_loss`: each network's loss and parameters. The kernels are
+    computed from the recorded parameters after the loop (:func:`_measure_records`, one program per width)."""
+    parts = tuple(_network_loss(name, activation, bias_std) for name in loss_names)
+
+    def observe(params, xs, targets):
+        return {"loss": jnp.stack([part(p, xs, t) for part, p, t in zip(parts, params, targets, strict=True)]),
+                "params": params}
+    return observe
+
+
 def _train_two_layer(params0: models.Params, theta0: jnp.ndarray | None, xs: jnp.ndarray, loss: str, lr: float,
                      record_at: np.ndarray, activation: str, bias_std: float,
                      targets: jnp.ndarray | None) -> TrainingRun:
-    """Train from ``params0``, whose empirical NTK is ``theta0`` (computed here when ``None``: a sweep over losses
-    shares it)."""
-    network_loss = _network_loss(loss, activation, bias_std)
-    run = dynamics.descend(dynamics.gradient_step(network_loss), params0, lr, int(record_at[-1]),
-                           args=(xs, targets), observe=dynamics.loss_observer(network_loss), record_at=record_at)
-    params = {name: jnp.asarray(value) for name, value in run.final.items()}
-    # the chunked NTK program has a fixed shape above 4096 units and is reused across widths
+    """Train from ``params0``, whose empirical NTK is ``theta0`` (computed here when ``None``)."""
+    return _train_jointly(params0, theta0, xs, (loss,), lr, record_at, activation, bias_std, (targets,))[0]
+
+
+def _train_jointly(params0: models.Params, theta0: jnp.ndarray | None, xs: jnp.ndarray, loss_names: tuple[str, ...],
+                   lr: float, record_at: np.ndarray, activation: str, bias_std: float,
+                   targets: tuple) -> list[TrainingRun]:
+    """Train one copy of ``params0`` per loss of ``loss_names`` in one compiled program; one run per loss."""
     if theta0 is None:
         theta0 = kernels._empirical_ntk_two_layer(params0, xs, xs, activation, bias_std)
-    theta = kernels._empirical_ntk_two_layer(params, xs, xs, activation, bias_std)
-    return TrainingRun(
-        width=int(params0["V"].shape[0]),
-        ntk_change=linalg.relative_frobenius_error(theta, theta0),
-        param_change=models._parameter_distance(run.final, params0),
-        loss_trace=np.asarray(run.records),
-        outputs0=np.asarray(models._two_layer_apply(params0, xs, activation, bias_std)),
-        outputs=np.asarray(models._two_layer_apply(params, xs, activation, bias_std)),
-    )
+    start = tuple(params0 for _ in loss_names)
+    run = dynamics.descend(dynamics.gradient_step(_joint_loss(loss_names, activation, bias_std)), start, lr,
+                           int(record_at[-1]), args=(xs, targets),
+                           observe=_joint_observer(loss_names, activation, bias_std), record_at=record_at)
+    runs = []
+    for k, recorded in enumerate(run.records["params"]):
+        measured = _measure_records(recorded, params0, xs, theta0, activation, float(bias_std))
+        measured = {name: np.asarray(value) for name, value in measured.items()}
+        runs.append(TrainingRun(width=int(params0["V"].shape[0]), steps=run.steps, t=run.t,
+                                loss_trace=run.records["loss"][:, k], ntk_change_trace=measured["ntk_change"],
+                                param_change_trace=measured["param_change"],
+                                flip_fraction_trace=measured["flip_fraction"], outputs_trace=measured["outputs"]))
+    return runs
 
 
-def kernel_model_gap(run: TrainingRun, x_stacked: jnp.ndarray, loss: str, lr: float, steps: int,
-                     activation: str = "relu", bias_std: float = 0.0, targets: jnp.ndarray | None = None,
-                     k_inf: jnp.ndarray | None = None) -> float:
-    r"""Gap between the trained network and its infinite-width kernel model.
+def kernel_model_gap(run: TrainingRun, x_stacked: jnp.ndarray, loss: str, lr: float, activation: str = "relu",
+                     bias_std: float = 0.0, targets: jnp.ndarray | None = None,
+                     kernel: jnp.ndarray | None = None) -> np.ndarray:
+    r"""Gap between the trained network and a kernel model, at each recorded step of the run.
 
     The kernel model starts from the network's own outputs at initialisation and follows kernel gradient
-    descent :math:`F\leftarrow F-\eta K_\infty\nabla_F\mathcal L(F)` with the analytic NTK, same step size and number
-    of steps. Returned: :math:`\lVert F_{\rm net}(T) - F_{\rm ker}(T)\rVert_F / \lVert F_{\rm net}(T) - F(0)\rVert_F`.
+    descent :math:`F\leftarrow F-\eta\,\Theta:\nabla_F\mathcal L(F)` with a fixed kernel, the same step size and the
+    run's recorded steps. Returned:
+    :math:`\lVert F_{\rm net}(t)-F_{\rm ker}(t)\rVert_F/\lVert F_{\rm net}(t)-F(0)\rVert_F` (0 at :math:`t=0`,
+    where both are :math:`F(0)`).
 
     Args:
         run: the network's run (:func:`train_two_layer`).
         x_stacked: the stacked views it was trained on, ``(2n, m)``.
         loss: the loss it was trained with.
         lr: its step size.
-        steps: its number of steps.
         activation: its activation.
         bias_std: its bias scale.
         targets: ``(2n, d)``, required for ``"supervised"``.
-        k_inf: :math:`K_\infty` on ``x_stacked`` (``(2n, 2n)``; default the closed form).
+        kernel: the fixed kernel: ``(2n, 2n)`` (used as :math:`K\otimes I_d`) or ``(2n, 2n, d, d)`` (for example the
+            network's own :math:`\Theta_0`); default the closed form :math:`K_\infty`.
 
     Returns:
-        The relative gap.
+        The relative gap at each recorded step, ``(R,)``.
     """
     xs = check_stacked_views("x_stacked", x_stacked)
     bias_std = _check_network(activation, bias_std)
     targets = _check_loss(loss, xs.shape[0] // 2, targets)
     lr = check_positive_float("lr", lr)
-    record_at = dynamics.record_steps(steps, every=steps)  # checks steps
-    if k_inf is None:
-        k_inf = kernels._closed_form_ntk(jnp.asarray(x_stacked), jnp.asarray(x_stacked), activation, bias_std)
-    elif as_finite_array("k_inf", k_inf, ndim=2).shape != (xs.shape[0], xs.shape[0]):
-        raise ValueError(f"k_inf must have shape ({xs.shape[0]}, {xs.shape[0]}), got {np.shape(k_inf)}")
-    if np.shape(run.outputs0) != np.shape(run.outputs) or np.shape(run.outputs0)[0] != xs.shape[0]:
-        raise ValueError(f"run must hold outputs on the {xs.shape[0]} stacked views, got {np.shape(run.outputs0)}")
-    return _kernel_model_gap(run, loss, lr, record_at, targets, jnp.asarray(k_inf))
-
-
-def _kernel_model_gap(run: TrainingRun, loss: str, lr: float, record_at: np.ndarray, targets: jnp.ndarray | None,
-                      k_inf: jnp.ndarray) -> float:
-    f_ker = dynamics.descend(dynamics.kernel_gradient_step(_outputs_loss(loss)), jnp.asarray(run.outputs0), lr,
-                             int(record_at[-1]), args=(k_inf, targets), record_at=record_at).final
-    moved = np.linalg.norm(run.outputs - run.outputs0)
-    if moved == 0:
+    n, d = xs.shape[0], np.shape(run.outputs0)[1]
+    if np.shape(run.outputs0)[0] != n:
+        raise ValueError(f"run must hold outputs on the {n} stacked views, got {np.shape(run.outputs0)}")
+    if kernel is None:
+        kernel = kernels._closed_form_ntk(jnp.asarray(x_stacked), jnp.asarray(x_stacked), activation, bias_std)
+    kernel = as_finite_array("kernel", kernel)
+    if kernel.shape == (n, n):
+        kernel = kernels._kron_identity(jnp.asarray(kernel), d)
+    elif kernel.shape != (n, n, d, d):
+        raise ValueError(f"kernel must have shape ({n}, {n}) or ({n}, {n}, {d}, {d}), got {kernel.shape}")
+    if not np.any(run.outputs != run.outputs0):
         raise ValueError("training did not move the outputs; the relative gap is undefined")
-    return float(np.linalg.norm(run.outputs - f_ker) / moved)
+    return _kernel_model(run, loss, lr, targets, jnp.asarray(kernel))[0]
+
+
+@cache
+def _tensor_kernel_step(loss: str) -> Callable[..., jnp.ndarray]:
+    r"""Kernel gradient descent with a full ``(N, N, d, d)`` kernel, :math:`F_{ia}\leftarrow F_{ia}-\eta
+    \sum_{jb}\Theta_{ij,ab}\,\partial\mathcal L/\partial F_{jb}` (one object per loss)."""
+    grad = jax.grad(_outputs_loss(loss))
+
+    def step(f, lr, kernel, targets):
+        return f - lr * jnp.einsum("ijab,jb->ia", kernel, grad(f, targets))
+    return step
+
+
+@cache
+def _kernel_observer(loss: str) -> Callable[..., dict[str, jnp.ndarray]]:
+    """What a kernel model records: its outputs and its loss (one object per loss)."""
+    of_outputs = _outputs_loss(loss)
+
+    def observe(f, kernel, targets):
+        return {"outputs": f, "loss": of_outputs(f, targets)}
+    return observe
+
+
+def _kernel_model(run: TrainingRun, loss: str, lr: float, targets: jnp.ndarray | None,
+                  kernel: jnp.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel model's relative gap to the network and its loss, at each recorded step of ``run``."""
+    records = dynamics.descend(_tensor_kernel_step(loss), jnp.asarray(run.outputs0), lr, int(run.steps[-1]),
+                               args=(kernel, targets), observe=_kernel_observer(loss), record_at=run.steps).records
+    axes = (1, 2)
+    diff = np.linalg.norm(run.outputs_trace - records["outputs"], axis=axes)
+    moved = np.linalg.norm(run.outputs_trace - run.outputs0, axis=axes)
+    return np.divide(diff, moved, out=np.zeros_like(diff), where=moved > 0), records["loss"]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Training runs at each of ``widths`` (``repeats`` initialisations each), recorded at the effective times
+    ``t``: each measurement is an array ``(len(widths), repeats, len(t))`` (see :class:`TrainingRun`);
+    ``kernel_gap`` and ``kernel_loss`` (the gap to, and the loss of, the kernel model with :math:`K_\\infty`) and
+    ``kernel_gap_theta0`` (the gap to the kernel model with the network's own :math:`\\Theta_0`) are ``None``
+    unless the sweep ran the kernel models."""
+    widths: list[int]
+    t: np.ndarray
+    loss: np.ndarray
+    ntk_change: np.ndarray
+    param_change: np.ndarray
+    flip_fraction: np.ndarray
+    kernel_gap: np.ndarray | None = None
+    kernel_gap_theta0: np.ndarray | None = None
+    kernel_loss: np.ndarray | None = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The measurement ``name`` at the last recorded time (``at(name)``)."""
+        return self.at(name)
+
+    def at(self, name: str, t: float | None = None) -> np.ndarray:
+        """The measurement ``name`` at the recorded time ``t`` (default the last), ``(len(widths), repeats)``."""
+        values = getattr(self, check_choice("name", name, _SWEEP_MEASUREMENTS))
+        if values is None:
+            raise ValueError(f"this sweep did not measure {name}")
+        return values[:, :, self._index(t)]
+
+    def _index(self, t: float | None) -> int:
+        if t is None:
+            return len(self.t) - 1
+        hits = np.flatnonzero(np.isclose(self.t, t, rtol=1e-9, atol=0.0))
+        if hits.size != 1:
+            raise ValueError(f"t must be one of the recorded times {self.t.tolist()}, got {t}")
+        return int(hits[0])
+
+    def slope(self, name: str, t: float | None = None) -> float:
+        """Log-log slope against the width of the mean over initialisations of ``name`` at time ``t``."""
+        return _mean_slope(self.widths, self.at(name, t))
+
+    def slope_interval(self, name: str, t: float | None = None) -> fitting.SlopeInterval:
+        """The log-log slope of ``name`` at time ``t`` fitted to every initialisation at every width, with its
+        Student-t interval (:func:`kernel_ssl.fitting.loglog_slope_interval`)."""
+        values = self.at(name, t)
+        return fitting.loglog_slope_interval(np.repeat(self.widths, values.shape[1]), values.ravel())
+
+    def loss_ratio(self, t: float | None = None) -> np.ndarray:
+        """The loss at time ``t`` over the loss at initialisation, ``(len(widths), repeats)``."""
+        return self.loss[:, :, self._index(t)] / self.loss[:, :, 0]
+
+    def restricted(self, subset: Sequence[int]) -> Sweep:
+        """The same sweep at the widths ``subset`` (some of ``widths``)."""
+        missing = [w for w in subset if w not in self.widths]
+        if missing:
+            raise ValueError(f"subset must be among the swept widths {self.widths}, got {missing}")
+        rows = [self.widths.index(w) for w in subset]
+        return Sweep(widths=list(subset), t=self.t, **{name: None if getattr(self, name) is None
+                                                       else getattr(self, name)[rows]
+                                                       for name in _SWEEP_MEASUREMENTS})
+
+
+_SWEEP_MEASUREMENTS = ("loss", "ntk_change", "param_change", "flip_fraction", "kernel_gap", "kernel_gap_theta0",
+                       "kernel_loss")
 
 
 def width_sweep(key: jax.Array, x: jnp.ndarray, x_prime: jnp.ndarray, widths: Sequence[int], d: int, loss: str,
                 lr: float, steps: int, activation: str = "relu", bias_std: float = 0.0,
-                targets: jnp.ndarray | None = None, repeats: int = 1,
-                with_kernel_model: bool = False) -> dict[str, np.ndarray]:
-    r"""Train at each width (``repeats`` initialisations each) and collect the measurements as arrays of
-    shape ``(len(widths), repeats)``: ``ntk_change``, ``param_change`` and (optionally) ``kernel_gap``.
+                targets: jnp.ndarray | None = None, repeats: int = 1, with_kernel_model: bool = False,
+                record_every: int | None = None) -> Sweep:
+    r"""Train at each width (``repeats`` initialisations each) and record every run (:class:`Sweep`).
 
     Args:
         key: the PRNG key; width ``M`` draws its networks from ``split(fold_in(key, M), repeats)``.
         x: the first views, ``(n, m)``.
         x_prime: the second views, ``(n, m)``.
         widths: at least two widths :math:`M`.
-        d: the output dimension.
-        loss: a name in :data:`kernel_ssl.losses.SSL_LOSSES`, or ``"supervised"``.
-        lr: the step size :math:`\eta`.
-        steps: the number of steps.
-        activation: ``"relu"`` or ``"erf"``.
-        bias_std: :math:`\beta`.
-        targets: ``(2n, d)``, required for ``"supervised"``.
+        d, loss, lr, steps, activation, bias_std, targets: as in :func:`train_two_layer`.
         repeats: initialisations per width.
-        with_kernel_model: also measure :func:`kernel_model_gap`.
+        with_kernel_model: also run the kernel models with :math:`K_\infty` and with :math:`\Theta_0`
+            (:func:`kernel_model_gap`).
+        record_every: record every this many steps (a divisor of ``steps``; default only the start and the end).
 
     Returns:
-        The measurements by name.
+        A :class:`Sweep`.
     """
     check_key("key", key)
     xs = _stack_pairs("x", x, "x_prime", x_prime)
@@ -328,7 +505,7 @@ def width_sweep(key: jax.Array, x: jnp.ndarray, x_prime: jnp.ndarray, widths: Se
     objective = _Objective(loss, _check_loss(loss, xs.shape[0] // 2, targets),
                            check_bool("with_kernel_model", with_kernel_model))
     lr = check_positive_float("lr", lr)
-    record_at = dynamics.record_steps(steps, every=steps)  # checks steps
+    record_at = dynamics.record_steps(steps, every=steps if record_every is None else record_every)
     repeats = check_positive_int("repeats", repeats)
     return _width_sweep(key, xs, widths, d, {loss: objective}, lr, record_at, activation, bias_std, repeats)[loss]
 
@@ -336,7 +513,7 @@ def width_sweep(key: jax.Array, x: jnp.ndarray, x_prime: jnp.ndarray, widths: Se
 @dataclass(frozen=True)
 class _Objective:
     """A checked loss of a sweep: its name, its targets (``"supervised"`` only) and whether to run the kernel
-    model."""
+    models."""
     loss: str
     targets: jnp.ndarray | None
     with_kernel_model: bool
@@ -344,31 +521,38 @@ class _Objective:
 
 def _width_sweep(key: jax.Array, xs: jnp.ndarray, widths: list[int], d: int, objectives: Mapping[str, _Objective],
                  lr: float, record_at: np.ndarray, activation: str, bias_std: float,
-                 repeats: int) -> dict[str, dict[str, np.ndarray]]:
+                 repeats: int) -> dict[str, Sweep]:
     """The sweep of :func:`width_sweep` for several losses (by label) at once: every loss trains the same networks,
-    so each network is drawn, and its initial NTK computed, once."""
-    out = {label: {name: np.empty((len(widths), repeats))
-                   for name in ("ntk_change", "param_change") + (("kernel_gap",) if o.with_kernel_model else ())}
+    so each network is drawn, and its initial NTK computed, once, and all losses train in one program
+    (:func:`_joint_loss`)."""
+    shape = (len(widths), repeats, len(record_at))
+    out = {label: {name: np.empty(shape) for name in _SWEEP_MEASUREMENTS[:4]
+                   + (_SWEEP_MEASUREMENTS[4:] if o.with_kernel_model else ())}
            for label, o in objectives.items()}
-    k_inf = (kernels._closed_form_ntk(xs, xs, activation, bias_std)
+    k_inf = (kernels._kron_identity(kernels._closed_form_ntk(xs, xs, activation, bias_std), d)
              if any(o.with_kernel_model for o in objectives.values()) else None)
     for i, width in enumerate(widths):
         for j, k in enumerate(_width_keys(key, width, repeats)):
             params0 = models._init_two_layer(k, xs.shape[1], width, d, xs.dtype)
             theta0 = kernels._empirical_ntk_two_layer(params0, xs, xs, activation, bias_std)
-            for label, o in objectives.items():
-                run = _train_two_layer(params0, theta0, xs, o.loss, lr, record_at, activation, bias_std, o.targets)
-                out[label]["ntk_change"][i, j] = run.ntk_change
-                out[label]["param_change"][i, j] = run.param_change
+            runs = _train_jointly(params0, theta0, xs, tuple(o.loss for o in objectives.values()), lr, record_at,
+                                  activation, bias_std, tuple(o.targets for o in objectives.values()))
+            for (label, o), run in zip(objectives.items(), runs, strict=True):
+                row = out[label]
+                row["loss"][i, j], row["ntk_change"][i, j] = run.loss_trace, run.ntk_change_trace
+                row["param_change"][i, j], row["flip_fraction"][i, j] = run.param_change_trace, run.flip_fraction_trace
                 if o.with_kernel_model:
-                    out[label]["kernel_gap"][i, j] = _kernel_model_gap(run, o.loss, lr, record_at, o.targets, k_inf)
+                    row["kernel_gap"][i, j], row["kernel_loss"][i, j] = _kernel_model(run, o.loss, lr, o.targets,
+                                                                                       k_inf)
+                    row["kernel_gap_theta0"][i, j] = _kernel_model(run, o.loss, lr, o.targets, theta0)[0]
     release_memory()
-    return out
+    t = lr * record_at.astype(np.float64)
+    return {label: Sweep(widths=list(widths), t=t, **values) for label, values in out.items()}
 
 
 def mean_slope(widths: Sequence[int], values) -> float:
     """Log-log slope, against the width, of the mean over initialisations of a measurement
-    (``values`` of shape ``(len(widths), repeats)``, as :func:`width_sweep` returns)."""
+    (``values`` of shape ``(len(widths), repeats)``, as :meth:`Sweep.at` returns)."""
     v = as_finite_array("values", values, ndim=2)
     if v.shape[0] != len(widths):
         raise ValueError(f"values must have one row per width ({len(widths)}), got shape {v.shape}")
@@ -377,24 +561,6 @@ def mean_slope(widths: Sequence[int], values) -> float:
 
 def _mean_slope(widths: Sequence[int], values: np.ndarray) -> float:
     return fitting.loglog_slope(widths, np.mean(values, axis=1))[0]
-
-
-def at_widths(sweep: Mapping[str, np.ndarray], widths: Sequence[int], subset: Sequence[int]) -> dict[str, np.ndarray]:
-    """The rows of a :func:`width_sweep` result that belong to the widths ``subset``.
-
-    Args:
-        sweep: the measurements by name, each with one row per width of ``widths``.
-        widths: the swept widths.
-        subset: some of them.
-
-    Returns:
-        The measurements at ``subset``, by name.
-    """
-    missing = [w for w in subset if w not in widths]
-    if missing:
-        raise ValueError(f"subset must be among the swept widths {list(widths)}, got {missing}")
-    rows = [list(widths).index(w) for w in subset]
-    return {name: np.asarray(values)[rows] for name, values in sweep.items()}
 
 
 def kernel_row(key: jax.Array, x: jnp.ndarray, width: int, d: int = 1, activation: str = "relu",
@@ -441,22 +607,27 @@ def kernel_row(key: jax.Array, x: jnp.ndarray, width: int, d: int = 1, activatio
 
 
 # ------------------------------------------------------------------------------------ the chapter's experiments
+OTHER_MAX_WIDTH = 2 ** 10
+
 @dataclass(frozen=True)
 class ChapterWidths:
-    """The widths of the chapter's experiments: ``init`` (experiment 1), ``train`` (experiments 2 and 4), and
-    ``other`` with ``other_repeats`` initialisations each (experiment 3 and the synthetic pairs)."""
+    """The widths of the chapter's experiments: ``init`` (experiment 1), ``train`` (experiments 2 and 4), ``other``
+    (experiment 3, the synthetic pairs and the bias) and ``erf`` (the erf sweep, whose tested slope needs a
+    16-fold range in quick mode too), with ``other_repeats`` initialisations each."""
     init: list[int]
     train: list[int]
     other: list[int]
     other_repeats: int
+    erf: list[int]
 
 
 def chapter_widths(quick: bool, max_init_exponent: int, max_train_exponent: int, repeats: int) -> ChapterWidths:
     r"""Widths :math:`M = 2^6` to :math:`2^{\rm max}` for each experiment.
 
-    ``quick`` caps the exponents at 12 (initialisation) and 10 (training). Experiment 3 (other losses) is a
-    comparison, not a tested claim: in quick mode it uses every other width and one initialisation, since
-    compiling one program per width and loss dominates the quick run time.
+    ``quick`` caps the exponents at 12 (initialisation) and 10 (training). The comparisons (other losses, erf,
+    the synthetic pairs) train every other width up to :data:`OTHER_MAX_WIDTH`; in quick mode only the first two
+    of them (:math:`2^6` and :math:`2^8`), with one initialisation: they run five losses to the converged horizon,
+    and compiling their programs dominates the quick run time (measured).
 
     Args:
         quick: the chapter's quick setting.
@@ -474,97 +645,120 @@ def chapter_widths(quick: bool, max_init_exponent: int, max_train_exponent: int,
     if quick:
         top_init, top_train = min(top_init, 12), min(top_train, 10)
     train = [2 ** k for k in range(6, top_train + 1)]
+    other = [w for w in train[::2] if w <= OTHER_MAX_WIDTH]
     return ChapterWidths(init=[2 ** k for k in range(6, top_init + 1)], train=train,
-                         other=train[::2] if quick else train, other_repeats=1 if quick else repeats)
+                         other=other[:2] if quick else other, other_repeats=1 if quick else repeats, erf=other)
+
+
+def _check_horizons(early_steps: int, steps: int) -> np.ndarray:
+    """The recorded steps of a run with an early horizon: every ``early_steps`` up to ``steps`` (a multiple)."""
+    early_steps = check_positive_int("early_steps", early_steps)
+    steps = check_positive_int("steps", steps, minimum=2 * early_steps)
+    if steps % early_steps:
+        raise ValueError(f"steps ({steps}) must be a multiple of early_steps ({early_steps})")
+    return dynamics.record_steps(steps, every=early_steps)
 
 
 @dataclass(frozen=True)
 class KernelStaysPut:
-    """Experiment 2: Barlow Twins at every width of ``widths`` on the digits (``digits``: the measurements of
-    :func:`width_sweep`, with the kernel model's gap) and on synthetic pairs (``synthetic``, at
-    ``synthetic_widths``), and the fitted log-log slopes of the NTK change."""
-    widths: list[int]
-    digits: dict[str, np.ndarray]
-    synthetic_widths: list[int]
-    synthetic: dict[str, np.ndarray]
-    ntk_change_slope: float
-    ntk_change_slope_synthetic: float
-    param_change_min: float    # over widths, of the mean over initialisations
-    param_change_max: float
+    """Experiment 2: Barlow Twins (theory form) at every width of ``sweep``, recorded every ``early_time`` up to
+    ``converged_time``, with the kernel models' gaps when they were run. The slopes are log-log slopes against
+    the width of the mean over initialisations."""
+    sweep: Sweep
+    early_time: float
+    converged_time: float
 
     @property
-    def param_change_spread(self) -> float:
-        """Largest over smallest mean parameter displacement across widths."""
-        return self.param_change_max / self.param_change_min
+    def worst_loss_ratio(self) -> float:
+        """The largest, over widths and initialisations, loss at the converged horizon over initial loss."""
+        return float(self.sweep.loss_ratio(self.converged_time).max())
+
+    @property
+    def converged(self) -> bool:
+        """Every run meets the criterion: loss at the horizon at most :data:`CONVERGED_LOSS_RATIO` of its start."""
+        return self.worst_loss_ratio <= CONVERGED_LOSS_RATIO
+
+    def slope(self, name: str, early: bool = False) -> float:
+        """The slope of ``name`` (a :class:`Sweep` measurement) at the early or the converged horizon."""
+        return self.sweep.slope(name, self.early_time if early else self.converged_time)
+
+    @property
+    def param_change_slope(self) -> fitting.SlopeInterval:
+        """The slope of the parameter displacement at the converged horizon, every initialisation a point."""
+        return self.sweep.slope_interval("param_change", self.converged_time)
 
 
-def kernel_stays_put(key: jax.Array, pairs: tuple, synthetic_pairs: tuple, widths: ChapterWidths, d: int,
-                     lr: float, steps: int, activation: str = "relu", repeats: int = 1) -> KernelStaysPut:
-    r"""Experiment 2: train with Barlow Twins (theory form) to the same effective time at every width and measure
-    how far the NTK and the parameters move, on the digits (``widths.train``, ``repeats`` initialisations, with the
-    kernel model) and on synthetic pairs (``widths.other``, ``widths.other_repeats`` initialisations).
+def kernel_stays_put(key: jax.Array, pairs: tuple, widths: Sequence[int], d: int, lr: float, early_steps: int,
+                     steps: int, activation: str = "relu", repeats: int = 1,
+                     with_kernel_model: bool = True) -> KernelStaysPut:
+    r"""Experiment 2: train with Barlow Twins (theory form) to the same effective time at every width, recording
+    every ``early_steps`` (the early horizon :math:`T_{\rm early}=\eta\times` ``early_steps``) up to ``steps``
+    (the converged horizon), with the kernel models (:math:`K_\infty` and :math:`\Theta_0`) if asked.
 
     Args:
-        key: the PRNG key of the initialisations (both data sets use the same networks' keys).
-        pairs: the digits' views ``(x, x_prime)``, each ``(n, m)``.
-        synthetic_pairs: the synthetic views ``(x, x_prime)``, each ``(n', m')``.
-        widths: the chapter's widths (:func:`chapter_widths`).
+        key: the PRNG key of the initialisations (:func:`width_sweep`).
+        pairs: the views ``(x, x_prime)``, each ``(n, m)``.
+        widths: at least two widths :math:`M`.
         d: the output dimension.
         lr: the step size :math:`\eta`.
-        steps: the number of steps (horizon :math:`T = \eta\times` steps).
+        early_steps: the steps to the early horizon (recorded every this many steps).
+        steps: the steps to the converged horizon, a multiple of ``early_steps``, at least twice it.
         activation: ``"relu"`` or ``"erf"``.
-        repeats: initialisations per width on the digits.
+        repeats: initialisations per width.
+        with_kernel_model: also run the two kernel models.
 
     Returns:
         A :class:`KernelStaysPut`.
     """
     check_key("key", key)
-    xs, xs_synthetic = _check_pairs("pairs", pairs), _check_pairs("synthetic_pairs", synthetic_pairs)
-    _check_loss("barlow_twins", min(xs.shape[0], xs_synthetic.shape[0]) // 2, None)
-    if not isinstance(widths, ChapterWidths):
-        raise TypeError(f"widths must be a ChapterWidths (see chapter_widths), got {type(widths).__name__}")
-    train, other = _check_widths(widths.train), _check_widths(widths.other)
-    other_repeats = check_positive_int("widths.other_repeats", widths.other_repeats)
+    xs = _check_pairs("pairs", pairs)
+    _check_loss("barlow_twins", xs.shape[0] // 2, None)
+    widths = _check_widths(widths)
     d = check_positive_int("d", d)
     _check_network(activation, 0.0)
     lr = check_positive_float("lr", lr)
-    record_at = dynamics.record_steps(steps, every=steps)  # checks steps
+    record_at = _check_horizons(early_steps, steps)
     repeats = check_positive_int("repeats", repeats)
-    bt = {"bt": _Objective("barlow_twins", None, True)}
-    digits = _width_sweep(key, xs, train, d, bt, lr, record_at, activation, 0.0, repeats)["bt"]
-    bt = {"bt": _Objective("barlow_twins", None, False)}
-    synthetic = _width_sweep(key, xs_synthetic, other, d, bt, lr, record_at, activation, 0.0, other_repeats)["bt"]
-    displacement = digits["param_change"].mean(axis=1)
-    return KernelStaysPut(widths=train, digits=digits, synthetic_widths=other, synthetic=synthetic,
-                          ntk_change_slope=_mean_slope(train, digits["ntk_change"]),
-                          ntk_change_slope_synthetic=_mean_slope(other, synthetic["ntk_change"]),
-                          param_change_min=float(displacement.min()), param_change_max=float(displacement.max()))
+    bt = {"bt": _Objective("barlow_twins", None, check_bool("with_kernel_model", with_kernel_model))}
+    sweep = _width_sweep(key, xs, widths, d, bt, lr, record_at, activation, 0.0, repeats)["bt"]
+    return KernelStaysPut(sweep=sweep, early_time=lr * early_steps, converged_time=lr * steps)
 
 
 @dataclass(frozen=True)
 class LossComparison:
-    """Experiment 3: the measurements of :func:`width_sweep` for several losses at the same ``widths``
-    (``sweeps``, by the chapter's label of each loss; the supervised one with the kernel model's gap) and the
-    fitted log-log slopes of the NTK change (``ntk_change_slopes``, same labels)."""
-    widths: list[int]
-    sweeps: dict[str, dict[str, np.ndarray]]
-    ntk_change_slopes: dict[str, float]
+    """Experiment 3: a :class:`Sweep` for each of several losses at the same widths (``sweeps``, by the chapter's
+    label of each loss), recorded every ``early_time`` up to ``converged_time``."""
+    sweeps: dict[str, Sweep]
+    early_time: float
+    converged_time: float
+
+    def slopes(self, early: bool = False) -> dict[str, float]:
+        """The slope of the NTK change of each loss at the early or the converged horizon."""
+        t = self.early_time if early else self.converged_time
+        return {label: sweep.slope("ntk_change", t) for label, sweep in self.sweeps.items()}
+
+    def ntk_change_ratio(self, label: str, reference: str, early: bool = False) -> np.ndarray:
+        """The NTK change of ``label`` over that of ``reference``, width by width (means over initialisations)."""
+        t = self.early_time if early else self.converged_time
+        mean = {name: self.sweeps[name].at("ntk_change", t).mean(axis=1) for name in (label, reference)}
+        return mean[label] / mean[reference]
 
 
 def compare_losses(key: jax.Array, pairs: tuple, loss_names: Mapping[str, str], widths: Sequence[int], d: int,
-                   lr: float, steps: int, activation: str = "relu", targets: jnp.ndarray | None = None,
-                   repeats: int = 1) -> LossComparison:
-    r"""Experiment 3: the width sweep of experiment 2 for each loss of ``loss_names`` (label -> name in
-    :data:`kernel_ssl.losses.SSL_LOSSES` or ``"supervised"``); the supervised loss also measures the kernel model.
+                   lr: float, early_steps: int, steps: int, activation: str = "relu",
+                   targets: jnp.ndarray | None = None, repeats: int = 1) -> LossComparison:
+    r"""Experiment 3: the width sweep of experiment 2 for each loss of ``loss_names`` (label -> name of
+    :data:`LOSS_NAMES`), the same networks for every loss; the supervised loss also runs the kernel models.
 
     Args:
-        key: the PRNG key of the initialisations (the same networks for every loss).
+        key: the PRNG key of the initialisations.
         pairs: the views ``(x, x_prime)``, each ``(n, m)``.
         loss_names: the losses, by label.
         widths: at least two widths :math:`M`.
         d: the output dimension.
         lr: the step size :math:`\eta`.
-        steps: the number of steps.
+        early_steps: the steps to the early horizon.
+        steps: the steps to the converged horizon (a multiple of ``early_steps``).
         activation: ``"relu"`` or ``"erf"``.
         targets: ``(2n, d)``, for ``"supervised"``.
         repeats: initialisations per width.
@@ -582,8 +776,7 @@ def compare_losses(key: jax.Array, pairs: tuple, loss_names: Mapping[str, str], 
     d = check_positive_int("d", d)
     _check_network(activation, 0.0)
     lr = check_positive_float("lr", lr)
-    record_at = dynamics.record_steps(steps, every=steps)  # checks steps
+    record_at = _check_horizons(early_steps, steps)
     repeats = check_positive_int("repeats", repeats)
     sweeps = _width_sweep(key, xs, widths, d, objectives, lr, record_at, activation, 0.0, repeats)
-    slopes = {label: _mean_slope(widths, sweep["ntk_change"]) for label, sweep in sweeps.items()}
-    return LossComparison(widths=widths, sweeps=sweeps, ntk_change_slopes=slopes)
+    return LossComparison(sweeps=sweeps, early_time=lr * early_steps, converged_time=lr * steps)
