@@ -47,3 +47,19 @@ def test_staircase_figure_measured_solid_theory_dashed():
     assert dashes.count(figures.THEORY_DASH) == 3 and len(dashes) == 6
     with pytest.raises(ValueError, match="t_min"):
         figures.staircase_figure(**panel, t_min=-1.0)
+
+
+def test_the_package_exports_every_builder():
+    """A chapter writes figures.<builder>: every public function of every figures module is exported."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    missing = []
+    for info in pkgutil.iter_modules(figures.__path__):
+        module = importlib.import_module(f"kernel_ssl.figures.{info.name}")
+        for name, obj in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and obj.__module__ == module.__name__ and name not in figures.__all__:
+                missing.append(f"{info.name}.{name}")
+    assert not missing, f"not exported by kernel_ssl.figures: {missing}"
+    assert all(hasattr(figures, name) for name in figures.__all__)
