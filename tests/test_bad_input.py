@@ -27,25 +27,31 @@ import pytest
 jax.config.update("jax_enable_x64", True)  # as the other test modules; float32 rows pass float32 arrays explicitly
 
 from kernel_ssl import (  # noqa: E402
+    augmentation_graph,
     data,
     display,
     dynamics,
     fitting,
+    grassmann,
+    induced_kernel,
     kernels,
     linalg,
     losses,
     models,
     precision,
+    probes,
     publish,
     validation,
     widgets,
 )
-from kernel_ssl.figures import lines, style  # noqa: E402
+from kernel_ssl.figures import heatmaps, lines, sliders, style, subspace  # noqa: E402
 
 MODULES = {"data": data, "kernels": kernels, "losses": losses, "models": models, "linalg": linalg,
            "validation": validation, "dynamics": dynamics, "fitting": fitting, "publish": publish,
            "display": display, "widgets": widgets, "precision": precision, "figures.lines": lines,
-           "figures.style": style}
+           "figures.style": style, "grassmann": grassmann, "induced_kernel": induced_kernel,
+           "augmentation_graph": augmentation_graph, "probes": probes, "figures.heatmaps": heatmaps,
+           "figures.sliders": sliders, "figures.subspace": subspace}
 
 # Public callables with no input to get wrong, each with the reason.
 EXEMPT = {
@@ -58,6 +64,17 @@ EXEMPT = {
     "fitting.SlopeInterval": "a frozen result container that loglog_slope_interval builds",
     "display.BookHtmlRenderer": "plotly's renderer protocol: plotly itself calls it with a validated figure dict",
 }
+
+
+# the result containers of the chapter 3-4 experiments, built by their experiment functions from checked values
+for _name in ("Collapse", "ConstrainedTraining", "FrozenKernel", "GrassmannRun", "Probes", "Rates", "WidthGaps"):
+    EXEMPT[f"grassmann.{_name}"] = "a frozen result container that its experiment function builds"
+for _name in ("BandwidthSweep", "ClassHeatmaps", "DegenerateCase", "DescentToClosedForm", "HeldOutKernels",
+              "KernelModelRun", "MinNormLimit", "MinNormTarget", "PenalisedCollapse", "ProbeSelection", "ProbeSweep",
+              "RankDeficientCase"):
+    EXEMPT[f"induced_kernel.{_name}"] = "a frozen result container that its experiment function builds"
+EXEMPT["induced_kernel.RangeFactor"] = "the factor that range_factor builds from a checked Gram matrix"
+EXEMPT["induced_kernel.ViewPanel"] = "the container that view_panel builds from checked views"
 
 
 class Row(NamedTuple):
@@ -899,6 +916,837 @@ add(F, "one row per time", lambda: lines.eigenvalue_panels({"a": (T, EIG[:3])}, 
     r"runs\['a'\] must have one row of eigenvalues per time")
 flags(F, "log_y", lambda v: lines.eigenvalue_panels({"a": (T, EIG)}, "", "", log_y=v))
 ints(F, "height", lambda v: lines.eigenvalue_panels({"a": (T, EIG)}, "", "", height=v), minimum=10)
+
+
+# ======================================================== chapter 3-4 modules and the remaining figure modules
+# a PSD check's messages (linalg: "must have a positive eigenvalue" / "is not positive semi-definite")
+PSD = r"(must have a positive eigenvalue|is not positive semi-definite|must be positive semi-definite)"
+G6 = augmentation_graph.group_labels(3, 2)
+ADJ6 = augmentation_graph.adjacency_from_groups(G6)
+EMPTY6 = np.zeros((6, 6))
+A6 = RNG.standard_normal((6, 6))
+K6 = A6 @ A6.T + np.eye(6)
+FAC6 = linalg.factor_gram(K6)
+PTS6 = RNG.standard_normal((6, 3))
+LAB6 = np.array([0, 0, 1, 1, 0, 0])
+CROSS6 = RNG.standard_normal((3, 6))
+LABT = np.array([0, 1, 0])
+
+F = "augmentation_graph.group_labels"
+ints(F, "n_groups", lambda v: augmentation_graph.group_labels(v, 2))
+ints(F, "n_views", lambda v: augmentation_graph.group_labels(3, v))
+add(F, "n_groups * n_views absurd (1e6 x 1e6: a 1e12-entry label vector)",
+    lambda: augmentation_graph.group_labels(10 ** 6, 10 ** 6), ValueError, r"n_groups")
+for F, fn in (("augmentation_graph.adjacency_from_groups", augmentation_graph.adjacency_from_groups),
+              ("augmentation_graph.group_projector", augmentation_graph.group_projector)):
+    arrays(F, "groups", fn, G6)
+    add(F, "groups: float labels (truncated to int before)", lambda fn=fn: fn(G6 + 0.5), TypeError,
+        r"groups must hold integer labels")
+add("augmentation_graph.adjacency_from_groups", "groups: 1-D but a bool flag wrong",
+    lambda: augmentation_graph.adjacency_from_groups(G6, self_loops="yes"), TypeError, r"self_loops must be True")
+flags("augmentation_graph.adjacency_from_groups", "self_loops",
+      lambda v: augmentation_graph.adjacency_from_groups(G6, self_loops=v))
+for F, fn in (("augmentation_graph.check_adjacency", augmentation_graph.check_adjacency),
+              ("augmentation_graph.degree", augmentation_graph.degree),
+              ("augmentation_graph.laplacian", augmentation_graph.laplacian),
+              ("augmentation_graph.n_components", augmentation_graph.n_components)):
+    arrays(F, "adjacency", fn, ADJ6)
+    add(F, "adjacency: not square", lambda fn=fn: fn(ADJ6[:4]), ValueError, r"adjacency must be square")
+    add(F, "adjacency: not symmetric", lambda fn=fn: fn(np.triu(ADJ6)), ValueError, r"adjacency must be symmetric")
+    add(F, "adjacency: a negative weight", lambda fn=fn: fn(ADJ6 - 2 * np.eye(6)), ValueError,
+        r"adjacency must have non-negative")
+ints("augmentation_graph.check_adjacency", "n_points",
+     lambda v: augmentation_graph.check_adjacency(ADJ6, n_points=v))
+add("augmentation_graph.check_adjacency", "n_points: the wrong size",
+    lambda: augmentation_graph.check_adjacency(ADJ6, n_points=5), ValueError, r"adjacency must be 5 x 5")
+F = "augmentation_graph.n_components"
+add(F, "tol NaN (returned 0 before)", lambda: augmentation_graph.n_components(ADJ6, tol=float("nan")), ValueError,
+    r"tol must be a finite number")
+add(F, "tol -1 (returned 0 before)", lambda: augmentation_graph.n_components(ADJ6, tol=-1.0), ValueError,
+    r"tol must be a finite number")
+add(F, "tol 1 (every eigenvalue counted: above the bound)", lambda: augmentation_graph.n_components(ADJ6, tol=1.0),
+    ValueError, r"tol must be a finite number .*<= 0.5")
+add(F, "tol a string", lambda: augmentation_graph.n_components(ADJ6, tol="1e-9"), TypeError, r"tol must be a real")
+F = "augmentation_graph.knn_adjacency"
+arrays(F, "points", lambda v: augmentation_graph.knn_adjacency(v, G6, 1, 0.5), PTS6)
+arrays(F, "groups", lambda v: augmentation_graph.knn_adjacency(PTS6, v, 1, 0.5), G6)
+add(F, "groups: float labels", lambda: augmentation_graph.knn_adjacency(PTS6, G6 + 0.5, 1, 0.5), TypeError,
+    r"groups must hold integer labels")
+add(F, "groups: one label per row", lambda: augmentation_graph.knn_adjacency(PTS6, G6[:4], 1, 0.5), ValueError,
+    r"groups must hold one label per row of points")
+add(F, "groups: a single source", lambda: augmentation_graph.knn_adjacency(PTS6, np.zeros(6, int), 1, 0.5),
+    ValueError, r"groups must contain at least two sources")
+ints(F, "n_neighbours", lambda v: augmentation_graph.knn_adjacency(PTS6, G6, v, 0.5))
+add(F, "n_neighbours above the views of other sources", lambda: augmentation_graph.knn_adjacency(PTS6, G6, 5, 0.5),
+    ValueError, r"n_neighbours must be at least 1 and at most 4")
+floats(F, "weight", lambda v: augmentation_graph.knn_adjacency(PTS6, G6, 1, v))
+add(F, "points: float32 overflow in the squared distances",
+    lambda: augmentation_graph.knn_adjacency(np.full((6, 3), 1e160), G6, 1, 0.5), ValueError, r"points has entries")
+
+# ---------------------------------------------------------------------------------------------------- probes
+F = "probes.kernel_probe_accuracy"
+arrays(F, "gram_train", lambda v: probes.kernel_probe_accuracy(v, CROSS6, LAB6, LABT, 0.1), K6)
+arrays(F, "cross_test", lambda v: probes.kernel_probe_accuracy(K6, v, LAB6, LABT, 0.1), CROSS6)
+arrays(F, "labels_train", lambda v: probes.kernel_probe_accuracy(K6, CROSS6, v, LABT, 0.1), LAB6)
+arrays(F, "labels_test", lambda v: probes.kernel_probe_accuracy(K6, CROSS6, LAB6, v, 0.1), LABT)
+add(F, "labels_train: float labels (compared as floats, not classes)",
+    lambda: probes.kernel_probe_accuracy(K6, CROSS6, LAB6 + 0.5, LABT, 0.1), TypeError,
+    r"labels_train must hold integer class labels")
+add(F, "labels_test: float labels", lambda: probes.kernel_probe_accuracy(K6, CROSS6, LAB6, LABT + 0.5, 0.1), TypeError,
+    r"labels_test must hold integer class labels")
+add(F, "cross_test: wrong number of columns", lambda: probes.kernel_probe_accuracy(K6, CROSS6[:, :5], LAB6, LABT, 0.1),
+    ValueError, r"cross_test must have shape")
+floats(F, "probe_ridge",
+       lambda v: probes.kernel_probe_accuracy(K6, CROSS6, LAB6, LABT, v), allow_zero=True)
+floats(F, "max_condition", lambda v: probes.kernel_probe_accuracy(K6, CROSS6, LAB6, LABT, 0.1, max_condition=v))
+add(F, "gram_train: negative definite", lambda: probes.kernel_probe_accuracy(-K6, CROSS6, LAB6, LABT, 0.1),
+    ValueError, rf"gram_train {PSD}")
+F = "probes.linear_probe_accuracy"
+FT = RNG.standard_normal((6, 2))
+FE = RNG.standard_normal((3, 2))
+arrays(F, "features_train", lambda v: probes.linear_probe_accuracy(v, FE, LAB6, LABT, 0.1), FT)
+arrays(F, "features_test", lambda v: probes.linear_probe_accuracy(FT, v, LAB6, LABT, 0.1), FE)
+arrays(F, "labels_train", lambda v: probes.linear_probe_accuracy(FT, FE, v, LABT, 0.1), LAB6)
+arrays(F, "labels_test", lambda v: probes.linear_probe_accuracy(FT, FE, LAB6, v, 0.1), LABT)
+add(F, "labels_train: float labels", lambda: probes.linear_probe_accuracy(FT, FE, LAB6 + 0.5, LABT, 0.1), TypeError,
+    r"labels_train must hold integer class labels")
+add(F, "features_test: wrong number of columns", lambda: probes.linear_probe_accuracy(FT, FE[:, :1], LAB6, LABT, 0.1),
+    ValueError, r"features and labels must match")
+floats(F, "probe_ridge", lambda v: probes.linear_probe_accuracy(FT, FE, LAB6, LABT, v), allow_zero=True)
+add(F, "features_train: overflow in F^T F", lambda: probes.linear_probe_accuracy(FT * 1e160, FE, LAB6, LABT, 0.1),
+    ValueError, r"features_train has entries")
+
+# ------------------------------------------------------------------------------------------ figures.heatmaps
+F = "figures.heatmaps.kernel_heatmap"
+arrays(F, "kernel", lambda v: heatmaps.kernel_heatmap(v, "t"), K6)
+add(F, "title a number", lambda: heatmaps.kernel_heatmap(K6, 3), TypeError, r"title must be a string")
+add(F, "colorscale unknown", lambda: heatmaps.kernel_heatmap(K6, "t", colorscale="nope"), ValueError, r"colorscale")
+add(F, "colorscale a number", lambda: heatmaps.kernel_heatmap(K6, "t", colorscale=3), TypeError,
+    r"colorscale must be a string")
+F = "figures.heatmaps.heatmap_pair_slider"
+TICKS6 = [str(i) for i in range(6)]
+
+
+def _hps(base=K6, frames=None, tick_text=TICKS6, title="t", active=0):
+    frames = {"a": K6} if frames is None else frames
+    return heatmaps.heatmap_pair_slider(base, frames, tick_text, "b", "i", title, "s", active=active)
+
+
+arrays(F, "base", lambda v: _hps(base=v), K6)
+arrays(F, "frames['a']", lambda v: _hps(frames={"a": v}), K6)
+add(F, "frames a list", lambda: _hps(frames=[K6]), TypeError, r"frames must map")
+add(F, "frames empty", lambda: _hps(frames={}), ValueError, r"frames must hold at least one")
+add(F, "frames['a'] of another shape than base", lambda: _hps(frames={"a": K6[:4, :4]}), ValueError,
+    r"frames\['a'\] must have the shape of base")
+add(F, "tick_text: one label per row", lambda: _hps(tick_text=TICKS6[:3]), ValueError, r"tick_text must hold 6")
+add(F, "tick_text a string", lambda: _hps(tick_text="abcdef"), TypeError, r"tick_text must be a sequence")
+add(F, "title a number", lambda: _hps(title=3.0), TypeError, r"title must be a string")
+ints(F, "active", lambda v: _hps(active=v), minimum=0)
+add(F, "active beyond the frames", lambda: _hps(active=1), ValueError, r"active must be at least 0 and at most 0")
+F = "figures.heatmaps.heatmap_pair"
+L4 = np.array([0, 0, 1, 1])
+K4 = SPD
+
+
+def _hp(left=K6, right=K4, ll=LAB6[[0, 1, 2, 3, 4, 5]], rl=L4, title="t"):
+    return heatmaps.heatmap_pair(left, right, ll, rl, "l", "r", title)
+
+
+arrays(F, "left", lambda v: _hp(left=v), K6)
+arrays(F, "right", lambda v: _hp(right=v), K4)
+add(F, "left not square", lambda: _hp(left=K6[:4]), ValueError, r"left must be square")
+add(F, "right_labels: one per row", lambda: _hp(rl=L4[:3]), ValueError, r"right must be square with one right_labels")
+add(F, "left_labels: a string", lambda: _hp(ll="abcdef"), ValueError, r"left must be square with one left_labels")
+add(F, "left_labels: NaN", lambda: _hp(ll=np.array([0, 1, 2, 3, 4, np.nan])), ValueError, r"left_labels.*finite")
+add(F, "title a number", lambda: _hp(title=1), TypeError, r"title must be a string")
+
+# ------------------------------------------------------------------------------------------- figures.sliders
+F = "figures.sliders.slider_curves"
+XK = np.array([1.0, 2.0, 3.0])
+
+
+def _sc(x=XK, frames=None, reference=XK, title="t", active=0, frame_name="measured"):
+    frames = {"a": XK} if frames is None else frames
+    return sliders.slider_curves(x, frames, reference, title, "x", "y", "s", frame_name=frame_name, active=active)
+
+
+arrays(F, "x", lambda v: _sc(x=v), XK)
+arrays(F, "reference", lambda v: _sc(reference=v), XK)
+arrays(F, "frames['a']", lambda v: _sc(frames={"a": v}), XK)
+add(F, "frames empty", lambda: _sc(frames={}), ValueError, r"frames must hold at least one")
+add(F, "frames a list", lambda: _sc(frames=[XK]), TypeError, r"frames must map")
+add(F, "reference of another length than x", lambda: _sc(reference=XK[:2]), ValueError,
+    r"reference must have len\(x\) = 3")
+add(F, "frames['a'] of another length than x", lambda: _sc(frames={"a": XK[:2]}), ValueError,
+    r"frames\['a'\] must have len\(x\) = 3")
+add(F, "title a number", lambda: _sc(title=2), TypeError, r"title must be a string")
+add(F, "frame_name a number", lambda: _sc(frame_name=2), TypeError, r"frame_name must be a string")
+ints(F, "active", lambda v: _sc(active=v), minimum=0)
+add(F, "active beyond the frames", lambda: _sc(active=3), ValueError, r"active must be at least 0 and at most 0")
+F = "figures.sliders.probe_accuracy_slider"
+DIMS = [1, 2, 4]
+STEP = {"induced": np.array([0.5, 0.6, 0.7]), "base": 0.5, "prediction": 0.6, "unregularised": (4, 0.7)}
+
+
+def _pas(dims=DIMS, step=None, panels=None, title="t", active=0):
+    step = STEP if step is None else step
+    panels = {"rbf": {"s1": step}} if panels is None else panels
+    return sliders.probe_accuracy_slider(dims, panels, title, "s", active=active)
+
+
+arrays(F, "dims", lambda v: _pas(dims=v), DIMS)
+arrays(F, "panels['rbf']['s1']['induced']", lambda v: _pas(step={**STEP, "induced": v}), STEP["induced"])
+add(F, "panels empty", lambda: _pas(panels={}), ValueError, r"panels must hold at least one")
+add(F, "panels a list", lambda: _pas(panels=[1]), TypeError, r"panels must map")
+add(F, "a step without 'base' (KeyError before)", lambda: _pas(step={k: v for k, v in STEP.items() if k != "base"}),
+    ValueError, r"panels\['rbf'\]\['s1'\] must hold")
+add(F, "base NaN", lambda: _pas(step={**STEP, "base": float("nan")}), ValueError,
+    r"panels\['rbf'\]\['s1'\]\['base'\] must be a finite")
+add(F, "prediction a string", lambda: _pas(step={**STEP, "prediction": "0.5"}), TypeError,
+    r"panels\['rbf'\]\['s1'\]\['prediction'\] must be a real")
+add(F, "unregularised not a pair", lambda: _pas(step={**STEP, "unregularised": 0.7}), TypeError,
+    r"panels\['rbf'\]\['s1'\]\['unregularised'\] must be a pair")
+add(F, "induced of another length than dims", lambda: _pas(step={**STEP, "induced": np.ones(2)}), ValueError,
+    r"induced'\] must have len\(dims\) = 3")
+add(F, "a second panel with other steps",
+    lambda: _pas(panels={"rbf": {"s1": STEP}, "ntk": {"s2": STEP}}), ValueError,
+    r"panels\['ntk'\] must have the steps of")
+add(F, "title a number", lambda: _pas(title=1), TypeError, r"title must be a string")
+ints(F, "active", lambda v: _pas(active=v), minimum=0)
+add(F, "active beyond the steps", lambda: _pas(active=1), ValueError, r"active must be at least 0 and at most 0")
+
+# ------------------------------------------------------------------------------------------ figures.subspace
+F = "figures.subspace.subspace_figure"
+T3 = np.array([0.0, 1.0])
+B3 = np.stack([np.eye(3)[:2], np.eye(3)[[0, 2]]])
+arrays(F, "times", lambda v: subspace.subspace_figure(v, B3, np.eye(3), "t"), T3)
+arrays(F, "bases", lambda v: subspace.subspace_figure(T3, v, np.eye(3), "t"), B3)
+arrays(F, "top", lambda v: subspace.subspace_figure(T3, B3, v, "t"), np.eye(3))
+add(F, "bases of another length than times", lambda: subspace.subspace_figure(T3[:1], B3, np.eye(3), "t"), ValueError,
+    r"bases must be \(T, 2, 3\)")
+add(F, "bases not orthonormal", lambda: subspace.subspace_figure(T3, 2 * B3, np.eye(3), "t"), ValueError,
+    r"bases\[0\] must have orthonormal rows")
+add(F, "title a number", lambda: subspace.subspace_figure(T3, B3, np.eye(3), 1), TypeError, r"title must be a string")
+F = "figures.subspace.rate_figure"
+GP = np.array([0.1, 0.2, 0.3])
+arrays(F, "gaps", lambda v: subspace.rate_figure(v, GP, GP, "t"), GP)
+arrays(F, "measured", lambda v: subspace.rate_figure(GP, v, GP, "t"), GP)
+arrays(F, "predicted", lambda v: subspace.rate_figure(GP, GP, v, "t"), GP)
+add(F, "measured of another length", lambda: subspace.rate_figure(GP, GP[:2], GP, "t"), ValueError,
+    r"gaps, measured and predicted must have the same length")
+add(F, "title a number", lambda: subspace.rate_figure(GP, GP, GP, 1), TypeError, r"title must be a string")
+F = "figures.subspace.collapse_figure"
+TT = np.array([0.0, 0.5, 1.0])
+RR = np.array([[1.0, 0.5], [1.0, 0.2], [1.0, 0.1]])
+arrays(F, "t", lambda v: subspace.collapse_figure(v, RR, RR, TT + 0.1), TT)
+arrays(F, "ratios", lambda v: subspace.collapse_figure(TT, v, RR, TT + 0.1), RR)
+arrays(F, "ratios_theory", lambda v: subspace.collapse_figure(TT, RR, v, TT + 0.1), RR)
+arrays(F, "bound", lambda v: subspace.collapse_figure(TT, RR, RR, v), TT + 0.1)
+add(F, "ratios: one row per time", lambda: subspace.collapse_figure(TT, RR[:2], RR, TT + 0.1), ValueError,
+    r"ratios.*one row per time")
+add(F, "ratios_theory: another shape than ratios", lambda: subspace.collapse_figure(TT, RR, RR[:, :1], TT + 0.1),
+    ValueError, r"ratios_theory must have the shape of ratios")
+add(F, "bound: one value per time", lambda: subspace.collapse_figure(TT, RR, RR, TT[:2]), ValueError,
+    r"bound must have one value per time")
+F = "figures.subspace.angles_figure"
+TM = np.array([[1.0, 0.5], [0.5, 0.2], [0.2, 0.1]])
+arrays(F, "t", lambda v: subspace.angles_figure(v, TM, TM, 1.0, TT), TT)
+arrays(F, "tan_measured", lambda v: subspace.angles_figure(TT, v, TM, 1.0, TT), TM)
+arrays(F, "tan_theory", lambda v: subspace.angles_figure(TT, TM, v, 1.0, TT), TM)
+arrays(F, "projector_error", lambda v: subspace.angles_figure(TT, TM, TM, 1.0, v), TT)
+floats(F, "rate", lambda v: subspace.angles_figure(TT, TM, TM, v, TT))
+add(F, "tan_measured: one row per time", lambda: subspace.angles_figure(TT, TM[:2], TM, 1.0, TT), ValueError,
+    r"tan_measured.*one row per time")
+add(F, "tan_theory: another shape", lambda: subspace.angles_figure(TT, TM, TM[:, :1], 1.0, TT), ValueError,
+    r"tan_theory must have the shape of tan_measured")
+add(F, "projector_error: one value per time", lambda: subspace.angles_figure(TT, TM, TM, 1.0, TT[:2]), ValueError,
+    r"projector_error must have one value per time")
+F = "figures.subspace.width_gap_figure"
+WD = np.array([10.0, 20.0, 40.0])
+GAPS = np.array([[0.3, 0.31], [0.2, 0.21], [0.15, 0.14]])
+arrays(F, "widths", lambda v: subspace.width_gap_figure(v, GAPS, GAPS, -0.5, -0.5), WD)
+arrays(F, "trajectory_gap", lambda v: subspace.width_gap_figure(WD, v, GAPS, -0.5, -0.5), GAPS)
+add(F, "gap_slope NaN", lambda: subspace.width_gap_figure(WD, GAPS, GAPS, float("nan"), -0.5), ValueError,
+    r"gap_slope must be a finite")
+add(F, "kernel_error_slope a string", lambda: subspace.width_gap_figure(WD, GAPS, GAPS, -0.5, "x"), TypeError,
+    r"kernel_error_slope must be a real")
+F = "figures.subspace.kernel_change_figure"
+CC = np.array([0.3, 0.2, 0.15])
+arrays(F, "widths", lambda v: subspace.kernel_change_figure(v, CC, -0.5, GAPS, -0.5, 0.1), WD)
+arrays(F, "constrained_change", lambda v: subspace.kernel_change_figure(WD, v, -0.5, GAPS, -0.5, 0.1), CC)
+arrays(F, "bt_change", lambda v: subspace.kernel_change_figure(WD, CC, -0.5, v, -0.5, 0.1), GAPS)
+floats(F, "change_limit", lambda v: subspace.kernel_change_figure(WD, CC, -0.5, GAPS, -0.5, v), allow_zero=True)
+add(F, "constrained_slope inf", lambda: subspace.kernel_change_figure(WD, CC, float("inf"), GAPS, -0.5, 0.1),
+    ValueError, r"constrained_slope must be a finite")
+add(F, "bt_slope a string", lambda: subspace.kernel_change_figure(WD, CC, -0.5, GAPS, "x", 0.1), TypeError,
+    r"bt_slope must be a real")
+add(F, "constrained_change of another length than widths",
+    lambda: subspace.kernel_change_figure(WD, CC[:2], -0.5, GAPS, -0.5, 0.1), ValueError, r"constrained_change")
+F = "figures.subspace.frozen_kernel_figure"
+FR = np.array([1.0, 0.5, 0.25])
+WIN = np.array([0.0, 1.0])
+arrays(F, "t", lambda v: subspace.frozen_kernel_figure(v, FR, RR, 1.0, WIN, FR), TT)
+arrays(F, "frozen_ratio", lambda v: subspace.frozen_kernel_figure(TT, v, RR, 1.0, WIN, FR), FR)
+arrays(F, "exact_ratios", lambda v: subspace.frozen_kernel_figure(TT, FR, v, 1.0, WIN, FR), RR)
+arrays(F, "window", lambda v: subspace.frozen_kernel_figure(TT, FR, RR, 1.0, v, FR), WIN)
+arrays(F, "norm_growth", lambda v: subspace.frozen_kernel_figure(TT, FR, RR, 1.0, WIN, v), FR)
+floats(F, "rate_predicted", lambda v: subspace.frozen_kernel_figure(TT, FR, RR, v, WIN, FR))
+add(F, "window: three values", lambda: subspace.frozen_kernel_figure(TT, FR, RR, 1.0, np.ones(3), FR), ValueError,
+    r"window must be a pair \(start, end\)")
+add(F, "window: end before start", lambda: subspace.frozen_kernel_figure(TT, FR, RR, 1.0, WIN[::-1], FR), ValueError,
+    r"window must be a pair \(start, end\)")
+add(F, "window: start after the last time", lambda: subspace.frozen_kernel_figure(TT, FR, RR, 1.0, WIN + 5, FR),
+    ValueError, r"window must start within t")
+add(F, "frozen_ratio: one value per time", lambda: subspace.frozen_kernel_figure(TT, FR[:2], RR, 1.0, WIN, FR),
+    ValueError, r"frozen_ratio, norm_growth and exact_ratios must have one row per time")
+
+# ------------------------------------------------------------------------------------------------ grassmann
+S5 = grassmann.spectrum_matrix(KEY, np.array([1.0, 0.8, 0.3, 0.2, 0.1]))
+W05 = grassmann.random_orthonormal(KEY, 2, 5)
+XA = RNG.standard_normal((4, 3))
+XB = XA + 0.1 * RNG.standard_normal((4, 3))
+TIMES = np.array([0.0, 0.5, 1.0])
+gr = grassmann
+F = "grassmann.check_orthonormal_rows"
+arrays(F, "w", lambda v: gr.check_orthonormal_rows("w", v), W05)
+add(F, "w not orthonormal", lambda: gr.check_orthonormal_rows("w", 2 * W05), ValueError, r"w must have orthonormal")
+add(F, "w with d = m", lambda: gr.check_orthonormal_rows("w", np.eye(3)), ValueError, r"w.shape\[0\]")
+add(F, "name a number", lambda: gr.check_orthonormal_rows(3, W05), TypeError, r"name must be a string")
+floats(F, "tol", lambda v: gr.check_orthonormal_rows("w", W05, tol=v))
+for F, fn in (("grassmann.closed_form_tangents", gr.closed_form_tangents), ("grassmann.oja_closed_form",
+                                                                            gr.oja_closed_form)):
+    arrays(F, "w0", lambda v, fn=fn: fn(v, S5, TIMES), W05)
+    arrays(F, "s", lambda v, fn=fn: fn(W05, v, TIMES), S5)
+    arrays(F, "times", lambda v, fn=fn: fn(W05, S5, v), TIMES)
+    add(F, "times negative", lambda fn=fn: fn(W05, S5, -TIMES), ValueError, r"times must be non-negative")
+    add(F, "s not symmetric", lambda fn=fn: fn(W05, S5 + np.triu(np.ones((5, 5)), 1), TIMES), ValueError,
+        r"s must be symmetric")
+    add(F, "w0 of another width than s", lambda fn=fn: fn(W05[:, :4], S5, TIMES), ValueError, r"w0 must have 5 columns")
+    add(F, "w0 not orthonormal", lambda fn=fn: fn(2 * W05, S5, TIMES), ValueError, r"w0 must have orthonormal")
+F = "grassmann.unconstrained_closed_form"
+arrays(F, "w0", lambda v: gr.unconstrained_closed_form(v, S5, TIMES), W05)
+arrays(F, "s", lambda v: gr.unconstrained_closed_form(W05, v, TIMES), S5)
+arrays(F, "times", lambda v: gr.unconstrained_closed_form(W05, S5, v), TIMES)
+add(F, "times: overflow of exp(2 S t)", lambda: gr.unconstrained_closed_form(W05, S5, np.array([0.0, 1e4])),
+    ValueError, r"times")
+F = "grassmann.centred_operator_identity_error"
+arrays(F, "x", lambda v: gr.centred_operator_identity_error(v, XB), XA)
+arrays(F, "x_prime", lambda v: gr.centred_operator_identity_error(XA, v), XB)
+add(F, "x_prime: another shape", lambda: gr.centred_operator_identity_error(XA, XB[:3]), ValueError, r"x_prime")
+F = "grassmann.trace_form_error"
+arrays(F, "x", lambda v: gr.trace_form_error(v, XB, W05[:, :3]), XA)
+arrays(F, "w", lambda v: gr.trace_form_error(XA, XB, v), W05[:, :3])
+add(F, "w: wrong width", lambda: gr.trace_form_error(XA, XB, W05), ValueError, r"w must have 3 columns")
+F = "grassmann.ssl_matrix"
+arrays(F, "x", lambda v: gr.ssl_matrix(v, XB, "contrastive"), XA)
+arrays(F, "x_prime", lambda v: gr.ssl_matrix(XA, v, "contrastive"), XB)
+choices(F, "loss", lambda v: gr.ssl_matrix(XA, XB, v))
+F = "grassmann.pair_weights"
+ints(F, "n_pairs", lambda v: gr.pair_weights(v, "contrastive"), minimum=2)
+choices(F, "loss", lambda v: gr.pair_weights(4, v))
+F = "grassmann.reduced_matrix"
+K8 = np.eye(8) + 0.1
+arrays(F, "k", lambda v: gr.reduced_matrix(v, 4, "contrastive"), K8)
+ints(F, "n_pairs", lambda v: gr.reduced_matrix(K8, v, "contrastive"), minimum=2)
+choices(F, "loss", lambda v: gr.reduced_matrix(K8, 4, v))
+add(F, "k not PSD", lambda: gr.reduced_matrix(-K8, 4, "contrastive"), ValueError, rf"k {PSD}")
+F = "grassmann.fit_rate"
+TAN = np.array([[1.0], [0.5], [0.25]])
+arrays(F, "times", lambda v: gr.fit_rate(v, TAN), TIMES)
+arrays(F, "tangents", lambda v: gr.fit_rate(TIMES, v), TAN)
+add(F, "tangents zero", lambda: gr.fit_rate(TIMES, 0 * TAN), ValueError, r"tangents must be positive")
+for F, fn in (("grassmann.grassmann_descent", gr.grassmann_descent), ("grassmann.unconstrained_descent",
+                                                                      gr.unconstrained_descent)):
+    arrays(F, "w0", lambda v, fn=fn: fn(v, S5, 0.1, 3), W05)
+    arrays(F, "s", lambda v, fn=fn: fn(W05, v, 0.1, 3), S5)
+    floats(F, "lr", lambda v, fn=fn: fn(W05, S5, v, 3))
+    ints(F, "steps", lambda v, fn=fn: fn(W05, S5, 0.1, v))
+    ints(F, "record_every", lambda v, fn=fn: fn(W05, S5, 0.1, 3, record_every=v))
+    add(F, "steps absurd (10^12)", lambda fn=fn: fn(W05, S5, 0.1, 10 ** 12), ValueError, r"steps")
+choices("grassmann.grassmann_descent", "retraction", lambda v: gr.grassmann_descent(W05, S5, 0.1, 3, retraction=v))
+F = "grassmann.grassmann_descent_batch"
+W0S, SS = np.stack([W05, W05]), np.stack([S5, S5])
+arrays(F, "w0s", lambda v: gr.grassmann_descent_batch(v, SS, 0.1, 3), W0S)
+arrays(F, "ss", lambda v: gr.grassmann_descent_batch(W0S, v, 0.1, 3), SS)
+add(F, "w0s[1] not orthonormal (named w0s[1], not w0)",
+    lambda: gr.grassmann_descent_batch(np.stack([W05, 2 * W05]), SS, 0.1, 3), ValueError, r"w0s\[1\]")
+add(F, "ss[0] not symmetric", lambda: gr.grassmann_descent_batch(W0S, SS + np.triu(np.ones((5, 5)), 1), 0.1, 3),
+    ValueError, r"ss\[0\]")
+floats(F, "lr", lambda v: gr.grassmann_descent_batch(W0S, SS, v, 3))
+ints(F, "steps", lambda v: gr.grassmann_descent_batch(W0S, SS, 0.1, v))
+choices(F, "retraction", lambda v: gr.grassmann_descent_batch(W0S, SS, 0.1, 3, retraction=v))
+F = "grassmann.riemannian_descent"
+arrays(F, "w0", lambda v: gr.riemannian_descent(gr.trace_loss, v, 0.1, 3, args=(S5,)), W05)
+add(F, "loss not callable", lambda: gr.riemannian_descent("trace", W05, 0.1, 3, args=(S5,)), TypeError,
+    r"loss must be callable")
+add(F, "loss unhashable and not callable", lambda: gr.riemannian_descent([1], W05, 0.1, 3), TypeError,
+    r"loss must be callable")
+floats(F, "lr", lambda v: gr.riemannian_descent(gr.trace_loss, W05, v, 3, args=(S5,)))
+ints(F, "steps", lambda v: gr.riemannian_descent(gr.trace_loss, W05, 0.1, v, args=(S5,)))
+add(F, "args not a sequence", lambda: gr.riemannian_descent(gr.trace_loss, W05, 0.1, 3, args=S5), TypeError, r"args")
+choices(F, "retraction", lambda v: gr.riemannian_descent(gr.trace_loss, W05, 0.1, 3, args=(S5,), retraction=v))
+F = "grassmann.riemannian_step"
+add(F, "loss not callable", lambda: gr.riemannian_step(3), TypeError, r"loss must be callable")
+add(F, "loss a list (unhashable)", lambda: gr.riemannian_step([gr.trace_loss]), TypeError, r"loss must be callable")
+choices(F, "retraction", lambda v: gr.riemannian_step(gr.trace_loss, v))
+add(F, "loss NaN", lambda: gr.riemannian_step(float("nan")), TypeError, r"loss must be callable")
+F = "grassmann.oja_step"
+choices(F, "retraction", lambda v: gr.oja_step(v))
+add(F, "retraction NaN", lambda: gr.oja_step(np.nan), ValueError, r"retraction must be one of")
+F = "grassmann.retract"
+arrays(F, "w", lambda v: gr.retract(v), 2 * W05)
+choices(F, "retraction", lambda v: gr.retract(W05, v))
+add(F, "w rank-deficient", lambda: gr.retract(np.ones((2, 5))), ValueError, r"w must have full row rank")
+F = "grassmann.row_projector"
+arrays(F, "w", lambda v: gr.row_projector(v), W05, shape=False)
+add(F, "w rank-deficient (a rank-2 projector before)", lambda: gr.row_projector(np.ones((2, 5))), ValueError,
+    r"w must have full row rank")
+add(F, "w a 1-D vector", lambda: gr.row_projector(np.ones(5)), ValueError, r"w must be")
+F = "grassmann.orthonormality_error"
+arrays(F, "ws", lambda v: gr.orthonormality_error(v), W05, shape=False)
+add(F, "ws a 1-D vector (wrong shape)", lambda: gr.orthonormality_error(np.ones(5)), ValueError, r"ws must be")
+F = "grassmann.normalised_singular_values"
+arrays(F, "ws", lambda v: gr.normalised_singular_values(v), W05[None])
+add(F, "ws holds a zero matrix", lambda: gr.normalised_singular_values(np.zeros((1, 2, 5))), ValueError,
+    r"ws contains a zero matrix")
+F = "grassmann.predicted_rate"
+arrays(F, "s", lambda v: gr.predicted_rate(v, 2), S5)
+ints(F, "d", lambda v: gr.predicted_rate(S5, v))
+add(F, "d = m", lambda: gr.predicted_rate(S5, 5), ValueError, r"d must be at least 1 and at most 4")
+add(F, "s without an eigengap at d", lambda: gr.predicted_rate(np.eye(5), 2), ValueError, r"s has no eigengap")
+F = "grassmann.top_eigenspace"
+arrays(F, "s", lambda v: gr.top_eigenspace(v, 2), S5)
+ints(F, "d", lambda v: gr.top_eigenspace(S5, v))
+add(F, "s without an eigengap at d (top space not unique)", lambda: gr.top_eigenspace(np.eye(5), 2), ValueError,
+    r"s has no eigengap")
+F = "grassmann.spectrum_matrix"
+keys(F, lambda v: gr.spectrum_matrix(v, np.array([1.0, 0.5])))
+arrays(F, "eigenvalues", lambda v: gr.spectrum_matrix(KEY, v), np.array([1.0, 0.5]))
+add(F, "eigenvalues: one value", lambda: gr.spectrum_matrix(KEY, np.array([1.0])), ValueError,
+    r"eigenvalues must hold at least 2")
+F = "grassmann.random_orthonormal"
+keys(F, lambda v: gr.random_orthonormal(v, 2, 5))
+ints(F, "d", lambda v: gr.random_orthonormal(KEY, v, 5))
+ints(F, "m", lambda v: gr.random_orthonormal(KEY, 2, v))
+add(F, "d > m", lambda: gr.random_orthonormal(KEY, 6, 5), ValueError, r"d must be at least 1 and at most")
+F = "grassmann.trace_loss"
+arrays(F, "w", lambda v: gr.trace_loss(v, S5), W05)
+arrays(F, "s", lambda v: gr.trace_loss(W05, v), S5)
+add(F, "w of another width than s", lambda: gr.trace_loss(W05[:, :4], S5), ValueError, r"w must be \(d, m\)")
+F = "grassmann.unconstrained_step"
+arrays(F, "w", lambda v: gr.unconstrained_step(v, 0.1, S5), W05)
+arrays(F, "s", lambda v: gr.unconstrained_step(W05, 0.1, v), S5)
+floats(F, "lr", lambda v: gr.unconstrained_step(W05, v, S5))
+F = "grassmann.readout_loss"
+choices(F, "loss", lambda v: gr.readout_loss(v))
+add(F, "loss a list (unhashable)", lambda: gr.readout_loss(["contrastive"]), ValueError, r"loss must be one of")
+PHI = RNG.standard_normal((4, 6))
+Y0 = gr.random_orthonormal(KEY, 2, 4)
+F = "grassmann.span_initialisation"
+arrays(F, "features", lambda v: gr.span_initialisation(v, Y0), PHI)
+arrays(F, "y0", lambda v: gr.span_initialisation(PHI, v), Y0)
+add(F, "features narrower than the views", lambda: gr.span_initialisation(PHI[:, :3], Y0), ValueError,
+    r"features must have at least as many columns")
+add(F, "y0: wrong number of columns", lambda: gr.span_initialisation(PHI, Y0[:, :3]), ValueError,
+    r"y0 must have 4 columns")
+W6 = gr.random_orthonormal(KEY, 2, 6)
+F = "grassmann.network_gram"
+arrays(F, "features", lambda v: gr.network_gram(v, W6), PHI)
+arrays(F, "ws", lambda v: gr.network_gram(PHI, v), W6, shape=False)
+add(F, "ws: wrong width", lambda: gr.network_gram(PHI, W6[:, :5]), ValueError, r"ws must be \(d, 6\)")
+F = "grassmann.reduced_gram"
+K4R = SPD
+arrays(F, "k", lambda v: gr.reduced_gram(v, Y0), K4R)
+arrays(F, "ys", lambda v: gr.reduced_gram(K4R, v), Y0, shape=False)
+add(F, "k not PSD", lambda: gr.reduced_gram(-K4R, Y0), ValueError, rf"k {PSD}")
+add(F, "ys: wrong width", lambda: gr.reduced_gram(K4R, Y0[:, :3]), ValueError, r"ys must be \(d, 4\)")
+F = "grassmann.constrained_tangent_kernel"
+arrays(F, "features", lambda v: gr.constrained_tangent_kernel(v, W6), PHI)
+arrays(F, "w", lambda v: gr.constrained_tangent_kernel(PHI, v), W6)
+F = "grassmann.collapse_experiment"
+arrays(F, "w0", lambda v: gr.collapse_experiment(v, S5, 0.01), W05)
+arrays(F, "s", lambda v: gr.collapse_experiment(W05, v, 0.01), S5)
+floats(F, "lr", lambda v: gr.collapse_experiment(W05, S5, v))
+floats(F, "target", lambda v: gr.collapse_experiment(W05, S5, 0.01, target=v))
+floats(F, "record_time", lambda v: gr.collapse_experiment(W05, S5, 0.01, record_time=v))
+add(F, "lr tiny (10^-12: 10^13 steps)", lambda: gr.collapse_experiment(W05, S5, 1e-12, record_time=1e-12), ValueError,
+    r"lr|steps")
+F = "grassmann.grassmann_experiment"
+arrays(F, "w0", lambda v: gr.grassmann_experiment(v, S5, 0.01, 1.0), W05)
+arrays(F, "s", lambda v: gr.grassmann_experiment(W05, v, 0.01, 1.0), S5)
+floats(F, "lr", lambda v: gr.grassmann_experiment(W05, S5, v, 1.0))
+floats(F, "horizon", lambda v: gr.grassmann_experiment(W05, S5, 0.01, v))
+floats(F, "record_time", lambda v: gr.grassmann_experiment(W05, S5, 0.01, 1.0, record_time=v))
+add(F, "horizon absurd (10^12 / lr steps)", lambda: gr.grassmann_experiment(W05, S5, 0.01, 1e12), ValueError,
+    r"horizon")
+F = "grassmann.rate_experiment"
+keys(F, lambda v: gr.rate_experiment(v, np.array([0.1, 0.2]), 0.01))
+arrays(F, "gaps", lambda v: gr.rate_experiment(KEY, v, 0.01), np.array([0.1, 0.2]))
+add(F, "gaps above 0.4", lambda: gr.rate_experiment(KEY, np.array([0.5]), 0.01), ValueError, r"gaps must lie in")
+floats(F, "lr", lambda v: gr.rate_experiment(KEY, np.array([0.1, 0.2]), v))
+floats(F, "decay", lambda v: gr.rate_experiment(KEY, np.array([0.1, 0.2]), 0.01, decay=v))
+floats(F, "record_time", lambda v: gr.rate_experiment(KEY, np.array([0.1, 0.2]), 0.01, record_time=v))
+F = "grassmann.frozen_kernel_experiment"
+KF = np.diag([3.0, 2.0, 1.0, 0.5]) + 0.0
+arrays(F, "k", lambda v: gr.frozen_kernel_experiment(v, Y0), KF)
+arrays(F, "y0", lambda v: gr.frozen_kernel_experiment(KF, v), Y0)
+choices(F, "loss", lambda v: gr.frozen_kernel_experiment(KF, Y0, loss=v))
+floats(F, "lr", lambda v: gr.frozen_kernel_experiment(KF, Y0, lr=v))
+floats(F, "final_ratio", lambda v: gr.frozen_kernel_experiment(KF, Y0, final_ratio=v))
+floats(F, "settle", lambda v: gr.frozen_kernel_experiment(KF, Y0, settle=v))
+floats(F, "record_time", lambda v: gr.frozen_kernel_experiment(KF, Y0, record_time=v))
+add(F, "k not PSD", lambda: gr.frozen_kernel_experiment(-KF, Y0), ValueError, rf"k {PSD}")
+XS8 = RNG.standard_normal((8, 3))
+Y8 = gr.random_orthonormal(KEY, 2, 8)
+F = "grassmann.width_trajectory_gaps"
+keys(F, lambda v: gr.width_trajectory_gaps(v, XS8, [16, 32], Y8, "contrastive"))
+arrays(F, "x_stacked", lambda v: gr.width_trajectory_gaps(KEY, v, [16, 32], Y8, "contrastive"), XS8)
+arrays(F, "y0", lambda v: gr.width_trajectory_gaps(KEY, XS8, [16, 32], v, "contrastive"), Y8)
+add(F, "x_stacked odd rows", lambda: gr.width_trajectory_gaps(KEY, XS8[:7], [16, 32], Y8, "contrastive"), ValueError,
+    r"x_stacked must hold 2n stacked views")
+add(F, "widths one width", lambda: gr.width_trajectory_gaps(KEY, XS8, [16], Y8, "contrastive"), ValueError,
+    r"widths must hold at least 2")
+add(F, "widths a float", lambda: gr.width_trajectory_gaps(KEY, XS8, [16, 32.5], Y8, "contrastive"), TypeError,
+    r"widths\[1\] must be an integer")
+add(F, "widths a string", lambda: gr.width_trajectory_gaps(KEY, XS8, "16", Y8, "contrastive"), (TypeError, ValueError),
+    r"widths")
+choices(F, "loss", lambda v: gr.width_trajectory_gaps(KEY, XS8, [16, 32], Y8, v))
+ints(F, "repeats", lambda v: gr.width_trajectory_gaps(KEY, XS8, [16, 32], Y8, "contrastive", repeats=v))
+ints(F, "n_times", lambda v: gr.width_trajectory_gaps(KEY, XS8, [16, 32], Y8, "contrastive", n_times=v), minimum=2)
+floats(F, "relaxation_times",
+       lambda v: gr.width_trajectory_gaps(KEY, XS8, [16, 32], Y8, "contrastive", relaxation_times=v))
+floats(F, "regime", lambda v: gr.width_trajectory_gaps(KEY, XS8, [16, 32], Y8, "contrastive", regime=v))
+F = "grassmann.constrained_training_sweep"
+keys(F, lambda v: gr.constrained_training_sweep(v, XS8, [16, 32], Y8, "contrastive", 0.01, 3, 1.0))
+arrays(F, "x_stacked", lambda v: gr.constrained_training_sweep(KEY, v, [16, 32], Y8, "contrastive", 0.01, 3, 1.0), XS8)
+add(F, "widths a float", lambda: gr.constrained_training_sweep(KEY, XS8, [16.0, 32], Y8, "contrastive", 0.01, 3, 1.0),
+    TypeError, r"widths\[0\] must be an integer")
+floats(F, "lr", lambda v: gr.constrained_training_sweep(KEY, XS8, [16, 32], Y8, "contrastive", v, 3, 1.0))
+ints(F, "steps", lambda v: gr.constrained_training_sweep(KEY, XS8, [16, 32], Y8, "contrastive", 0.01, v, 1.0))
+floats(F, "time_unit", lambda v: gr.constrained_training_sweep(KEY, XS8, [16, 32], Y8, "contrastive", 0.01, 3, v))
+ints(F, "n_records", lambda v: gr.constrained_training_sweep(KEY, XS8, [16, 32], Y8, "contrastive", 0.01, 3, 1.0,
+                                                              n_records=v))
+F = "grassmann.probe_experiment"
+XT = RNG.standard_normal((3, 3))
+LP = np.array([0, 1, 0, 1])
+
+
+def _gpe(x=XA, xp=XB, labels=LP, x_test=XT, labels_test=LABT, wide_pairs=4, d=2, specs=(("relu", 0.0),)):
+    return gr.probe_experiment(KEY, x, xp, labels, x_test, labels_test, wide_pairs, d, kernel_specs=specs)
+
+
+keys(F, lambda v: gr.probe_experiment(v, XA, XB, LP, XT, LABT, 4, 2))
+arrays(F, "x", lambda v: _gpe(x=v), XA)
+arrays(F, "x_test", lambda v: _gpe(x_test=v), XT)
+arrays(F, "labels", lambda v: _gpe(labels=v), LP)
+add(F, "labels float (truncated before)", lambda: _gpe(labels=LP + 0.5), TypeError, r"labels must hold integer")
+add(F, "labels_test float", lambda: _gpe(labels_test=LABT + 0.5), TypeError, r"labels_test must hold integer")
+ints(F, "wide_pairs", lambda v: _gpe(wide_pairs=v), minimum=2)
+ints(F, "d", lambda v: _gpe(d=v))
+add(F, "kernel_specs unknown activation", lambda: _gpe(specs=(("tanh", 0.0),)), ValueError,
+    r"kernel_specs\[0\]\[0\] must be one of")
+add(F, "kernel_specs bias NaN", lambda: _gpe(specs=(("relu", float("nan")),)), ValueError,
+    r"kernel_specs\[0\]\[1\] must be a finite")
+add(F, "kernel_specs a string", lambda: _gpe(specs="relu"), (TypeError, ValueError), r"kernel_specs")
+
+# -------------------------------------------------------------------------------------------- induced_kernel
+ik = induced_kernel
+F = "induced_kernel.range_factor"
+arrays(F, "gram", ik.range_factor, K6)
+add(F, "gram negative definite", lambda: ik.range_factor(-K6), ValueError, rf"gram {PSD}")
+add(F, "gram zero", lambda: ik.range_factor(np.zeros((6, 6))), ValueError, rf"gram {PSD}")
+F = "induced_kernel.contrastive_target"
+arrays(F, "adjacency", lambda v: ik.contrastive_target(v, 2), ADJ6)
+ints(F, "d", lambda v: ik.contrastive_target(ADJ6, v))
+add(F, "d above N", lambda: ik.contrastive_target(ADJ6, 7), ValueError, r"d must be at least 1 and at most 6")
+floats(F, "ridge", lambda v: ik.contrastive_target(ADJ6, 2, ridge=v, factor=FAC6), allow_zero=True)
+add(F, "ridge > 0 without factor", lambda: ik.contrastive_target(ADJ6, 2, ridge=0.1), ValueError,
+    r"factor .* is required when ridge > 0")
+add(F, "factor a matrix (not a factor)", lambda: ik.contrastive_target(ADJ6, 2, ridge=0.1, factor=K6), TypeError,
+    r"factor must be a GramFactor")
+add(F, "factor of another size", lambda: ik.contrastive_target(ADJ6, 2, ridge=0.1, factor=linalg.factor_gram(SPD)),
+    ValueError, r"factor must be for 6 training points")
+F = "induced_kernel.contrastive_spectrum"
+arrays(F, "adjacency", lambda v: ik.contrastive_spectrum(v), ADJ6)
+floats(F, "ridge", lambda v: ik.contrastive_spectrum(ADJ6, ridge=v, factor=FAC6), allow_zero=True)
+ints(F, "n_top", lambda v: ik.contrastive_spectrum(ADJ6, n_top=v))
+add(F, "n_top above N", lambda: ik.contrastive_spectrum(ADJ6, n_top=7), ValueError, r"n_top must be at least 1 and")
+F = "induced_kernel.non_contrastive_target"
+arrays(F, "adjacency", lambda v: ik.non_contrastive_target(v, 2), ADJ6)
+ints(F, "d", lambda v: ik.non_contrastive_target(ADJ6, v))
+floats(F, "ridge", lambda v: ik.non_contrastive_target(ADJ6, 2, ridge=v, factor=FAC6), allow_zero=True)
+flags(F, "centre", lambda v: ik.non_contrastive_target(ADJ6, 2, centre=v))
+F = "induced_kernel.non_contrastive_is_unique"
+arrays(F, "adjacency", lambda v: ik.non_contrastive_is_unique(v, 2), ADJ6)
+ints(F, "d", lambda v: ik.non_contrastive_is_unique(ADJ6, v))
+floats(F, "rtol", lambda v: ik.non_contrastive_is_unique(ADJ6, 2, rtol=v))
+flags(F, "centre", lambda v: ik.non_contrastive_is_unique(ADJ6, 2, centre=v))
+F = "induced_kernel.penalised_non_contrastive_target"
+arrays(F, "adjacency", lambda v: ik.penalised_non_contrastive_target(v, 2, 1.0), ADJ6)
+ints(F, "d", lambda v: ik.penalised_non_contrastive_target(ADJ6, v, 1.0))
+floats(F, "penalty", lambda v: ik.penalised_non_contrastive_target(ADJ6, 2, v))
+floats(F, "ridge", lambda v: ik.penalised_non_contrastive_target(ADJ6, 2, 1.0, ridge=v, factor=FAC6),
+       allow_zero=True)
+F = "induced_kernel.representation_from_target"
+TGT = ik.contrastive_target(ADJ6, 2)
+arrays(F, "target", lambda v: ik.representation_from_target(v, 2), TGT)
+ints(F, "d", lambda v: ik.representation_from_target(TGT, v))
+floats(F, "rtol", lambda v: ik.representation_from_target(TGT, 2, rtol=v))
+add(F, "target negative definite", lambda: ik.representation_from_target(-K6, 2), ValueError,
+    rf"target {PSD}")
+add(F, "target rank above d", lambda: ik.representation_from_target(K6, 2), ValueError, r"target has rank above d")
+F = "induced_kernel.coefficients"
+REP = ik.representation_from_target(TGT, 2)
+arrays(F, "representation", lambda v: ik.coefficients(FAC6, v), REP)
+add(F, "factor a matrix", lambda: ik.coefficients(K6, REP), TypeError, r"factor must be a GramFactor")
+add(F, "representation: wrong rows", lambda: ik.coefficients(FAC6, REP[:4]), ValueError, r"representation|rhs")
+F = "induced_kernel.embed"
+B6 = ik.coefficients(FAC6, REP)
+arrays(F, "coeffs", lambda v: ik.embed(v, CROSS6), B6)
+arrays(F, "cross", lambda v: ik.embed(B6, v), CROSS6)
+add(F, "cross: wrong columns", lambda: ik.embed(B6, CROSS6[:, :5]), ValueError, r"cross must have 6 columns")
+F = "induced_kernel.induced_kernel"
+arrays(F, "target", lambda v: ik.induced_kernel(FAC6, v, CROSS6), TGT)
+arrays(F, "cross_left", lambda v: ik.induced_kernel(FAC6, TGT, v), CROSS6)
+arrays(F, "cross_right", lambda v: ik.induced_kernel(FAC6, TGT, CROSS6, v), CROSS6)
+add(F, "factor a matrix", lambda: ik.induced_kernel(K6, TGT, CROSS6), TypeError, r"factor must be a GramFactor")
+add(F, "target of another size", lambda: ik.induced_kernel(FAC6, SPD, CROSS6), ValueError, r"target must be 6 x 6")
+F = "induced_kernel.induced_features"
+VALS, VECS = ik.contrastive_spectrum(ADJ6)
+arrays(F, "values", lambda v: ik.induced_features(FAC6, v, VECS, CROSS6, 2), VALS)
+arrays(F, "vectors", lambda v: ik.induced_features(FAC6, VALS, v, CROSS6, 2), VECS)
+arrays(F, "cross", lambda v: ik.induced_features(FAC6, VALS, VECS, v, 2), CROSS6)
+ints(F, "d", lambda v: ik.induced_features(FAC6, VALS, VECS, CROSS6, v))
+add(F, "factor a matrix", lambda: ik.induced_features(K6, VALS, VECS, CROSS6, 2), TypeError,
+    r"factor must be a GramFactor")
+for F, fn in (("induced_kernel.kernel_metric_step", ik.kernel_metric_step),
+              ("induced_kernel.identity_metric_step", ik.identity_metric_step),
+              ("induced_kernel.loss_and_coefficients", ik.loss_and_coefficients)):
+    choices(F, "loss", fn)
+    add(F, "loss a list (unhashable)", lambda fn=fn: fn(["contrastive"]), ValueError, r"loss must be one of")
+F = "induced_kernel.stable_learning_rate"
+arrays(F, "gram", lambda v: ik.stable_learning_rate(v, ADJ6), K6)
+arrays(F, "adjacency", lambda v: ik.stable_learning_rate(K6, v), ADJ6)
+add(F, "adjacency with no edges (inf before)", lambda: ik.stable_learning_rate(K6, EMPTY6), ValueError,
+    r"adjacency has no edges")
+add(F, "gram negative definite (a negative lr before)", lambda: ik.stable_learning_rate(-K6, ADJ6), ValueError,
+    rf"gram {PSD}")
+add(F, "gram of another size than adjacency", lambda: ik.stable_learning_rate(SPD, ADJ6), ValueError,
+    r"adjacency must be 4 x 4")
+choices(F, "loss", lambda v: ik.stable_learning_rate(K6, ADJ6, loss=v))
+choices(F, "metric", lambda v: ik.stable_learning_rate(K6, ADJ6, metric=v))
+floats(F, "penalty", lambda v: ik.stable_learning_rate(K6, ADJ6, penalty=v))
+floats(F, "ridge", lambda v: ik.stable_learning_rate(K6, ADJ6, ridge=v), allow_zero=True)
+F = "induced_kernel.train_kernel_model"
+keys(F, lambda v: ik.train_kernel_model(v, K6, ADJ6, 2, steps=3))
+arrays(F, "gram", lambda v: ik.train_kernel_model(KEY, v, ADJ6, 2, steps=3), K6)
+arrays(F, "adjacency", lambda v: ik.train_kernel_model(KEY, K6, v, 2, steps=3), ADJ6)
+add(F, "gram negative definite", lambda: ik.train_kernel_model(KEY, -K6, ADJ6, 2, steps=3), ValueError,
+    rf"gram {PSD}")
+add(F, "adjacency with no edges", lambda: ik.train_kernel_model(KEY, K6, EMPTY6, 2, steps=3), ValueError,
+    r"adjacency has no edges")
+ints(F, "d", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, v, steps=3))
+ints(F, "steps", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=v))
+add(F, "steps absurd (10^12)", lambda: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=10 ** 12), ValueError, r"steps")
+floats(F, "lr", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=3, lr=v))
+floats(F, "alpha", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=3, alpha=v))
+floats(F, "ridge", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=3, ridge=v), allow_zero=True)
+floats(F, "penalty", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=3, penalty=v))
+choices(F, "loss", lambda v: ik.train_kernel_model(KEY, K6, ADJ6, 2, steps=3, loss=v))
+F = "induced_kernel.block_ratio"
+arrays(F, "kernel", lambda v: ik.block_ratio(v, G6), K6)
+arrays(F, "groups", lambda v: ik.block_ratio(K6, v), G6)
+add(F, "groups float labels", lambda: ik.block_ratio(K6, G6 + 0.5), TypeError, r"groups must hold integer")
+add(F, "groups one per row", lambda: ik.block_ratio(K6, G6[:4]), ValueError, r"groups must have one label per row")
+add(F, "groups a single group", lambda: ik.block_ratio(K6, np.zeros(6, int)), ValueError,
+    r"groups must contain at least")
+add(F, "kernel not square", lambda: ik.block_ratio(K6[:4], G6), ValueError, r"kernel must be square")
+F = "induced_kernel.base_gram"
+choices(F, "kind", lambda v: ik.base_gram(v, PTS6, PTS6, gamma=1.0))
+arrays(F, "x1", lambda v: ik.base_gram("ntk", v, PTS6), PTS6)
+arrays(F, "x2", lambda v: ik.base_gram("rbf", PTS6, v, gamma=1.0), PTS6)
+add(F, "x1 and x2 of other dimensions", lambda: ik.base_gram("ntk", PTS6, PTS6[:, :2]), ValueError,
+    r"x1 and x2 must have the same input dimension")
+add(F, "rbf without gamma", lambda: ik.base_gram("rbf", PTS6, PTS6), ValueError, r"gamma is required")
+floats(F, "gamma", lambda v: ik.base_gram("rbf", PTS6, PTS6, gamma=v))
+F = "induced_kernel.induced_gram"
+K8I = RNG.standard_normal((8, 8))
+K8I = K8I @ K8I.T + np.eye(8)
+TR = np.arange(6)
+arrays(F, "gram", lambda v: ik.induced_gram(v, TR, ADJ6, 2), K8I)
+arrays(F, "adjacency", lambda v: ik.induced_gram(K8I, TR, v, 2), ADJ6)
+add(F, "train float indices", lambda: ik.induced_gram(K8I, TR + 0.5, ADJ6, 2), TypeError, r"train must hold integer")
+add(F, "train a string", lambda: ik.induced_gram(K8I, "abc", ADJ6, 2), TypeError, r"train must")
+add(F, "train out of range", lambda: ik.induced_gram(K8I, TR + 5, ADJ6, 2), ValueError, r"train must hold distinct")
+add(F, "train 2-D", lambda: ik.induced_gram(K8I, TR[None], ADJ6, 2), ValueError, r"train must be a non-empty 1-D")
+ints(F, "d", lambda v: ik.induced_gram(K8I, TR, ADJ6, v))
+choices(F, "loss", lambda v: ik.induced_gram(K8I, TR, ADJ6, 2, loss=v))
+floats(F, "ridge", lambda v: ik.induced_gram(K8I, TR, ADJ6, 2, ridge=v), allow_zero=True)
+floats(F, "jitter", lambda v: ik.induced_gram(K8I, TR, ADJ6, 2, jitter=v), allow_zero=True)
+add(F, "gram negative definite (names gram, not jitter)", lambda: ik.induced_gram(-K8I, TR, ADJ6, 2, ridge=0.1),
+    ValueError, rf"gram {PSD}")
+F = "induced_kernel.descent_to_closed_form"
+CR2 = RNG.standard_normal((2, 6))
+
+
+def _dcf(key=KEY, gram=K6, cross=CR2, adj=ADJ6, target=TGT, d=2, **kw):
+    return ik.descent_to_closed_form(key, gram, cross, adj, target, d, steps=kw.pop("steps", 3), **kw)
+
+
+keys(F, lambda v: _dcf(key=v))
+arrays(F, "gram", lambda v: _dcf(gram=v), K6)
+arrays(F, "cross", lambda v: _dcf(cross=v), CR2)
+arrays(F, "adjacency", lambda v: _dcf(adj=v), ADJ6)
+arrays(F, "target", lambda v: _dcf(target=v), TGT)
+ints(F, "d", lambda v: _dcf(d=v))
+ints(F, "steps", lambda v: _dcf(steps=v))
+floats(F, "alpha", lambda v: _dcf(alpha=v))
+floats(F, "ridge", lambda v: _dcf(ridge=v), allow_zero=True)
+floats(F, "penalty", lambda v: _dcf(penalty=v))
+choices(F, "loss", lambda v: _dcf(loss=v))
+add(F, "gram negative definite", lambda: _dcf(gram=-K6), ValueError, rf"gram {PSD}")
+F = "induced_kernel.view_panel"
+VIEWS = RNG.standard_normal((4, 3, 5))
+LAB4 = np.array([0, 1, 0, 1])
+arrays(F, "views", lambda v: ik.view_panel(v, LAB4, 1), VIEWS)
+arrays(F, "labels", lambda v: ik.view_panel(VIEWS, v, 1), LAB4)
+ints(F, "n_fresh", lambda v: ik.view_panel(VIEWS, LAB4, v))
+add(F, "n_fresh = all views", lambda: ik.view_panel(VIEWS, LAB4, 3), ValueError, r"n_fresh must be at least 1 and")
+add(F, "labels float", lambda: ik.view_panel(VIEWS, LAB4 + 0.5, 1), TypeError, r"labels must hold integer")
+add(F, "labels one per source", lambda: ik.view_panel(VIEWS, LAB4[:3], 1), ValueError, r"labels must hold one label")
+F = "induced_kernel.held_out_kernels"
+PANEL = ik.view_panel(VIEWS, LAB4, 1)
+add(F, "panel a dict", lambda: ik.held_out_kernels({}, "ntk", 2, 2), TypeError, r"panel must be a ViewPanel")
+choices(F, "kind", lambda v: ik.held_out_kernels(PANEL, v, 2, 2))
+ints(F, "n_views", lambda v: ik.held_out_kernels(PANEL, "ntk", v, 2), minimum=2)
+ints(F, "d", lambda v: ik.held_out_kernels(PANEL, "ntk", 2, v))
+floats(F, "ridge", lambda v: ik.held_out_kernels(PANEL, "ntk", 2, 2, ridge=v), allow_zero=True)
+F = "induced_kernel.probe_sweep"
+LT6 = np.array([0, 0, 1, 1, 0, 0])
+
+
+def _ps(gram=K6, cross=CROSS6, groups=G6, labels=LT6, labels_test=LABT, n_labelled=2, dims=(1, 2), ridge=0.1,
+        probe_ridge=0.1):
+    return ik.probe_sweep(gram, cross, groups, labels, labels_test, n_labelled, dims, ridge, probe_ridge)
+
+
+arrays(F, "gram", lambda v: _ps(gram=v), K6)
+arrays(F, "cross_test", lambda v: _ps(cross=v), CROSS6)
+arrays(F, "groups", lambda v: _ps(groups=v), G6)
+arrays(F, "labels", lambda v: _ps(labels=v), LT6)
+arrays(F, "labels_test", lambda v: _ps(labels_test=v), LABT)
+add(F, "labels float (truncated before)", lambda: _ps(labels=LT6 + 0.5), TypeError, r"labels must hold integer")
+add(F, "groups float", lambda: _ps(groups=G6 + 0.5), ValueError, r"groups must hold one integer group label")
+ints(F, "n_labelled", lambda v: _ps(n_labelled=v))
+add(F, "dims a float", lambda: _ps(dims=(1, 2.5)), TypeError, r"dims\[1\] must be an integer")
+add(F, "dims empty", lambda: _ps(dims=()), ValueError, r"dims must")
+floats(F, "ridge", lambda v: _ps(ridge=v), allow_zero=True)
+floats(F, "probe_ridge", lambda v: _ps(probe_ridge=v))
+add(F, "gram negative definite", lambda: _ps(gram=-K6), ValueError, rf"gram {PSD}")
+VIEWS6 = RNG.standard_normal((6, 3, 5))
+LABV6 = np.array([0, 1, 0, 1, 0, 1])
+for F, fn in (("induced_kernel.probe_experiment", ik.probe_experiment), ("induced_kernel.select_probes",
+                                                                        ik.select_probes)):
+    extra = {} if fn is ik.probe_experiment else {"n_folds": 2}
+    last = 0.1 if fn is ik.probe_experiment else (0.1, 1.0)
+    def call(kind="ntk", views=VIEWS6, labels=LABV6, n_ssl=4, n_views=2, n_labelled=2, dims=(1, 2), ridge=0.1,
+             last=last, fn=fn, extra=extra):
+        return fn(kind, views, labels, n_ssl, n_views, n_labelled, dims, ridge, last, **extra)
+
+
+    choices(F, "kind", lambda v, call=call: call(kind=v))
+    arrays(F, "views", lambda v, call=call: call(views=v), VIEWS6)
+    arrays(F, "labels", lambda v, call=call: call(labels=v), LABV6)
+    add(F, "labels float", lambda call=call: call(labels=LABV6 + 0.5), TypeError, r"labels must hold integer")
+    ints(F, "n_ssl", lambda v, call=call: call(n_ssl=v), minimum=2)
+    ints(F, "n_views", lambda v, call=call: call(n_views=v), minimum=2)
+    ints(F, "n_labelled", lambda v, call=call: call(n_labelled=v))
+    add(F, "dims a float", lambda call=call: call(dims=(1.5,)), TypeError, r"dims\[0\] must be an integer")
+    floats(F, "ridge", lambda v, call=call: call(ridge=v), allow_zero=True)
+floats("induced_kernel.probe_experiment", "probe_ridge",
+       lambda v: ik.probe_experiment("ntk", VIEWS6, LABV6, 4, 2, 2, (1, 2), 0.1, v))
+add("induced_kernel.select_probes", "probe_ridges NaN",
+    lambda: ik.select_probes("ntk", VIEWS6, LABV6, 4, 2, 2, (1, 2), 0.1, (0.1, float("nan")), n_folds=2), ValueError,
+    r"probe_ridges\[1\] must be a finite")
+add("induced_kernel.select_probes", "probe_ridges a string",
+    lambda: ik.select_probes("ntk", VIEWS6, LABV6, 4, 2, 2, (1, 2), 0.1, "0.1", n_folds=2), (TypeError, ValueError),
+    r"probe_ridges")
+ints("induced_kernel.select_probes", "n_folds",
+     lambda v: ik.select_probes("ntk", VIEWS6, LABV6, 4, 2, 2, (1, 2), 0.1, (0.1, 1.0), n_folds=v), minimum=2)
+add("induced_kernel.select_probes", "ridge 0 (says why: not the minimum-norm limit here)",
+    lambda: ik.select_probes("ntk", VIEWS6, LABV6, 4, 2, 2, (1, 2), 0.0, (0.1, 1.0), n_folds=2), ValueError,
+    r"ridge must be a finite number > 0 here, got 0: .*minimum-norm")
+add("induced_kernel.degenerate_experiment", "ridge 0 (says why)",
+    lambda: ik.degenerate_experiment(KEY, K6, G6, 1, 2, 3, ridge=0.0), ValueError,
+    r"ridge must be a finite number > 0 here, got 0: it is the ridge of the regularised runs")
+F = "induced_kernel.class_heatmaps"
+
+
+def _ch(kind="ntk", views=VIEWS6, labels=LABV6, n_ssl=4, n_views=2, d=2, ridge=0.1, n_train_show=2, n_test_show=2):
+    return ik.class_heatmaps(kind, views, labels, n_ssl, n_views, d, ridge, n_train_show, n_test_show)
+
+
+choices(F, "kind", lambda v: _ch(kind=v))
+arrays(F, "views", lambda v: _ch(views=v), VIEWS6)
+arrays(F, "labels", lambda v: _ch(labels=v), LABV6)
+ints(F, "n_ssl", lambda v: _ch(n_ssl=v), minimum=2)
+ints(F, "d", lambda v: _ch(d=v))
+floats(F, "ridge", lambda v: _ch(ridge=v), allow_zero=True)
+ints(F, "n_train_show", lambda v: _ch(n_train_show=v))
+ints(F, "n_test_show", lambda v: _ch(n_test_show=v))
+F = "induced_kernel.bandwidth_sweep"
+arrays(F, "views", lambda v: ik.bandwidth_sweep(v, 1, 2, 2, (0.5, 1.0)), VIEWS6)
+ints(F, "n_fresh", lambda v: ik.bandwidth_sweep(VIEWS6, v, 2, 2, (0.5, 1.0)))
+ints(F, "n_views", lambda v: ik.bandwidth_sweep(VIEWS6, 1, v, 2, (0.5, 1.0)), minimum=2)
+ints(F, "d", lambda v: ik.bandwidth_sweep(VIEWS6, 1, 2, v, (0.5, 1.0)))
+add(F, "factors NaN", lambda: ik.bandwidth_sweep(VIEWS6, 1, 2, 2, (0.5, float("nan"))), ValueError,
+    r"factors\[1\] must be a finite")
+add(F, "factors a string", lambda: ik.bandwidth_sweep(VIEWS6, 1, 2, 2, "0.5"), (TypeError, ValueError), r"factors")
+floats(F, "ridge", lambda v: ik.bandwidth_sweep(VIEWS6, 1, 2, 2, (0.5, 1.0), ridge=v), allow_zero=True)
+F = "induced_kernel.degenerate_experiment"
+keys(F, lambda v: ik.degenerate_experiment(v, K6, G6, 1, 2, 3))
+arrays(F, "gram", lambda v: ik.degenerate_experiment(KEY, v, G6, 1, 2, 3), K6)
+arrays(F, "groups", lambda v: ik.degenerate_experiment(KEY, K6, v, 1, 2, 3), G6)
+ints(F, "d", lambda v: ik.degenerate_experiment(KEY, K6, G6, v, 2, 3))
+ints(F, "n_seeds", lambda v: ik.degenerate_experiment(KEY, K6, G6, 1, v, 3), minimum=2)
+ints(F, "steps", lambda v: ik.degenerate_experiment(KEY, K6, G6, 1, 2, v))
+floats(F, "alpha", lambda v: ik.degenerate_experiment(KEY, K6, G6, 1, 2, 3, alpha=v))
+floats(F, "ridge", lambda v: ik.degenerate_experiment(KEY, K6, G6, 1, 2, 3, ridge=v))
+F = "induced_kernel.penalised_collapse"
+keys(F, lambda v: ik.penalised_collapse(v, K6, G6, 4, 3, 1e-6, 1.0))
+arrays(F, "gram", lambda v: ik.penalised_collapse(KEY, v, G6, 4, 3, 1e-6, 1.0), K6)
+arrays(F, "groups", lambda v: ik.penalised_collapse(KEY, K6, v, 4, 3, 1e-6, 1.0), G6)
+ints(F, "d", lambda v: ik.penalised_collapse(KEY, K6, G6, v, 3, 1e-6, 1.0), minimum=4)
+ints(F, "steps", lambda v: ik.penalised_collapse(KEY, K6, G6, 4, v, 1e-6, 1.0))
+floats(F, "alpha", lambda v: ik.penalised_collapse(KEY, K6, G6, 4, 3, v, 1.0))
+floats(F, "penalty", lambda v: ik.penalised_collapse(KEY, K6, G6, 4, 3, 1e-6, v))
+F = "induced_kernel.rank_deficient_experiment"
+keys(F, lambda v: ik.rank_deficient_experiment(v, PTS6, G6, 3, 2, 3, 1e-6))
+arrays(F, "points", lambda v: ik.rank_deficient_experiment(KEY, v, G6, 3, 2, 3, 1e-6), PTS6)
+arrays(F, "groups", lambda v: ik.rank_deficient_experiment(KEY, PTS6, v, 3, 2, 3, 1e-6), G6)
+ints(F, "width", lambda v: ik.rank_deficient_experiment(KEY, PTS6, G6, v, 2, 3, 1e-6))
+ints(F, "d", lambda v: ik.rank_deficient_experiment(KEY, PTS6, G6, 3, v, 3, 1e-6))
+ints(F, "steps", lambda v: ik.rank_deficient_experiment(KEY, PTS6, G6, 3, 2, v, 1e-6))
+floats(F, "alpha", lambda v: ik.rank_deficient_experiment(KEY, PTS6, G6, 3, 2, 3, v))
+F = "induced_kernel.min_norm_contrastive_target"
+RF6 = ik.range_factor(K6)
+arrays(F, "adjacency", lambda v: ik.min_norm_contrastive_target(v, 2, RF6), ADJ6)
+ints(F, "d", lambda v: ik.min_norm_contrastive_target(ADJ6, v, RF6))
+floats(F, "rtol", lambda v: ik.min_norm_contrastive_target(ADJ6, 2, RF6, rtol=v))
+add(F, "factor a matrix", lambda: ik.min_norm_contrastive_target(ADJ6, 2, K6), TypeError, r"factor must be a")
+F = "induced_kernel.min_norm_limit"
+arrays(F, "adjacency", lambda v: ik.min_norm_limit(v, 2, RF6, (1e-3, 1e-2)), ADJ6)
+ints(F, "d", lambda v: ik.min_norm_limit(ADJ6, v, RF6, (1e-3, 1e-2)))
+add(F, "factor a matrix", lambda: ik.min_norm_limit(ADJ6, 2, K6, (1e-3, 1e-2)), TypeError, r"factor must be a")
+add(F, "ridges NaN", lambda: ik.min_norm_limit(ADJ6, 2, RF6, (1e-3, float("nan"))), ValueError, r"ridges.*finite")
+add(F, "ridges decreasing", lambda: ik.min_norm_limit(ADJ6, 2, RF6, (1e-2, 1e-3)), ValueError,
+    r"ridges must hold at least two increasing")
+add(F, "ridges a string", lambda: ik.min_norm_limit(ADJ6, 2, RF6, "0.1"), (TypeError, ValueError), r"ridges")
+add(F, "ridges with 0 (the limit itself, not a ridge)", lambda: ik.min_norm_limit(ADJ6, 2, RF6, (0.0, 1e-2)),
+    ValueError, r"ridges.*> 0")
+F = "induced_kernel.contrastive_noncontrastive_distance"
+arrays(F, "adjacency", lambda v: ik.contrastive_noncontrastive_distance(v, 2), ADJ6)
+ints(F, "d", lambda v: ik.contrastive_noncontrastive_distance(ADJ6, v))
 
 
 # ---------------------------------------------------------------------------------------------------- tests

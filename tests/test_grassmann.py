@@ -490,7 +490,7 @@ def test_batch_descent_equals_single_runs():
                                    atol=1e-13)
     with pytest.raises(ValueError, match="same number of problems"):
         gr.grassmann_descent_batch(ws, ss[:2], 0.01, 10)
-    with pytest.raises(ValueError, match="w0 must have orthonormal rows"):
+    with pytest.raises(ValueError, match=r"w0s\[0\] must have orthonormal rows"):   # names the caller's argument
         gr.grassmann_descent_batch(2 * ws, ss, 0.01, 10)
 
 

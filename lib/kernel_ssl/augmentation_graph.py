@@ -17,21 +17,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_finite_array, check_bool, check_positive_float, check_positive_int, check_symmetric
+from .validation import (
+    as_finite_array,
+    check_bool,
+    check_no_overflow,
+    check_positive_float,
+    check_positive_int,
+    check_size,
+    check_symmetric,
+)
 
 
 def group_labels(n_groups: int, n_views: int) -> np.ndarray:
     """Group (source) index of every point in image-major order: ``[0]*n_views + [1]*n_views + ...``, ``(N,)``."""
     n_groups = check_positive_int("n_groups", n_groups)
     n_views = check_positive_int("n_views", n_views)
+    check_size("n_groups * n_views", n_groups * n_views)
     return np.repeat(np.arange(n_groups), n_views)
 
 
 def _check_groups(groups) -> np.ndarray:
     arr = as_finite_array("groups", groups, ndim=1)
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"groups must hold integer labels, got dtype {arr.dtype}")
-    return arr
+    return _integer_labels("groups", arr)
+
+
+def _integer_labels(name: str, arr: np.ndarray) -> np.ndarray:
+    # integer labels; integral floats (e.g. 0.0, 1.0) are accepted as the integers they are, others refused: a
+    # float label would be truncated or compared as a float
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr
+    if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    raise TypeError(f"{name} must hold integer labels, got dtype {arr.dtype}"
+                    + (" with non-integer values" if np.issubdtype(arr.dtype, np.floating) else ""))
 
 
 def adjacency_from_groups(groups, self_loops: bool = False) -> np.ndarray:
@@ -62,6 +80,8 @@ def check_adjacency(adjacency, n_points: int | None = None) -> np.ndarray:
 
     Returns it as a float64 NumPy array. Raises ``ValueError`` naming ``adjacency`` otherwise.
     """
+    if n_points is not None:
+        n_points = check_positive_int("n_points", n_points)
     a = check_symmetric("adjacency", adjacency).astype(np.float64)
     if np.any(a < 0):
         raise ValueError("adjacency must have non-negative weights (it is a similarity graph)")
@@ -82,7 +102,11 @@ def laplacian(adjacency) -> np.ndarray:
 
 
 def n_components(adjacency, tol: float = 1e-9) -> int:
-    """Number of connected components = multiplicity of the eigenvalue 0 of ``L`` (up to ``tol`` relative)."""
+    """Number of connected components = multiplicity of the eigenvalue 0 of ``L`` (up to ``tol`` relative).
+
+    ``tol`` in ``(0, 0.5]``: eigenvalues at most ``tol`` times the largest count as 0 (0 or NaN would count none,
+    large values would count connected vertices as separate components)."""
+    tol = check_positive_float("tol", tol, maximum=0.5)
     lap = laplacian(adjacency)
     w = np.linalg.eigvalsh(lap)
     scale = max(float(np.abs(w).max()), 1.0)
@@ -112,6 +136,7 @@ def knn_adjacency(points, groups, n_neighbours: int, weight: float) -> np.ndarra
         :math:`A` (``(N, N)``, symmetric, non-negative, zero diagonal).
     """
     x = as_finite_array("points", points, ndim=2).astype(np.float64)
+    check_no_overflow("points", x, np.float64, power=2, count=x.shape[1])   # squared distances
     g = _check_groups(groups)
     if g.shape[0] != x.shape[0]:
         raise ValueError(f"groups must hold one label per row of points ({x.shape[0]}), got {g.shape[0]}")

@@ -23,9 +23,10 @@ with step size ``lr`` :math:`=\eta` (time :math:`t = \eta\times\text{step}`); th
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 
 import jax
 import jax.numpy as jnp
@@ -35,13 +36,16 @@ from . import data, dynamics, kernels, linalg, losses, models, precision, probes
 from .fitting import SlopeInterval, linear_fit, loglog_slope, loglog_slope_interval
 from .validation import (
     as_finite_array,
+    check_callable,
     check_choice,
     check_key,
     check_positive_float,
     check_positive_int,
     check_same_shape,
     check_stacked_views,
+    check_str,
     check_symmetric,
+    is_traced,
 )
 
 LOSSES = ("contrastive", "non_contrastive")
@@ -55,6 +59,40 @@ _PAIR_LOSSES = {"contrastive": losses.squared_distance_contrastive,
 
 
 # --------------------------------------------------------------------------------------------- checks
+def _cache_hashable(fn: Callable) -> Callable:
+    """``functools.cache`` for hashable arguments; an unhashable one (a list, an array) goes to ``fn`` uncached,
+    whose own checks then name the argument (``cache`` alone would fail with "unhashable type")."""
+    cached = cache(fn)
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            hash((args, tuple(kwargs.items())))
+        except TypeError:
+            return fn(*args, **kwargs)
+        return cached(*args, **kwargs)
+    return wrapper
+
+
+def _check_operand(name: str, value) -> None:
+    """Static checks of a step's operand (real numeric dtype); the finiteness check too when ``value`` is concrete
+    (called eagerly): under ``jit`` (inside the descent engine) a tracer has no values to check, and none is
+    forced."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(value).dtype
+    if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
+    if not is_traced(value):
+        as_finite_array(name, value)
+
+
+def _check_record_every(steps, record_every) -> int:
+    # record_every is the caller's name for the engine's "every"
+    top = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and steps >= 1 else None
+    return check_positive_int("record_every", record_every, maximum=top)
+
+
 def _check_dim(d, m: int, name: str = "d") -> int:
     """An embedding dimension for a flow on Gr(d, m): 1 <= d <= m - 1 (d = m is a single point)."""
     if m < 2:
@@ -65,6 +103,8 @@ def _check_dim(d, m: int, name: str = "d") -> int:
 def check_orthonormal_rows(name: str, w, tol: float = ORTHONORMAL_TOL) -> np.ndarray:
     r"""Check that ``w`` (``(d, m)``, ``d < m``) has orthonormal rows,
     :math:`\lVert WW^\top - I_d\rVert_F \le` ``tol``."""
+    check_str("name", name)
+    tol = check_positive_float("tol", tol)
     arr = as_finite_array(name, w, ndim=2).astype(np.float64)
     d, m = arr.shape
     _check_dim(d, m, f"{name}.shape[0] (the embedding dimension d)")
@@ -76,13 +116,17 @@ def check_orthonormal_rows(name: str, w, tol: float = ORTHONORMAL_TOL) -> np.nda
     return arr
 
 
-def _check_start_and_matrix(w0, s, orthonormal: bool) -> tuple[np.ndarray, np.ndarray]:
-    sm = check_symmetric("s", s).astype(np.float64)
-    w = check_orthonormal_rows("w0", w0) if orthonormal else as_finite_array("w0", w0, ndim=2).astype(np.float64)
+def _check_start_and_matrix(w0, s, orthonormal: bool, w_name: str = "w0",
+                            s_name: str = "s") -> tuple[np.ndarray, np.ndarray]:
+    # the width first: a start of the wrong width is reported as such, not as "not orthonormal"
+    sm = check_symmetric(s_name, s).astype(np.float64)
+    w = as_finite_array(w_name, w0, ndim=2).astype(np.float64)
     if w.shape[1] != sm.shape[0]:
-        raise ValueError(f"w0 must have {sm.shape[0]} columns (s is {sm.shape[0]} x {sm.shape[0]}), "
+        raise ValueError(f"{w_name} must have {sm.shape[0]} columns ({s_name} is {sm.shape[0]} x {sm.shape[0]}), "
                          f"got shape {w.shape}")
-    _check_dim(w.shape[0], w.shape[1], "w0.shape[0] (the embedding dimension d)")
+    if orthonormal:
+        w = check_orthonormal_rows(w_name, w)
+    _check_dim(w.shape[0], w.shape[1], f"{w_name}.shape[0] (the embedding dimension d)")
     return w, sm
 
 
@@ -95,9 +139,9 @@ def _check_times(times) -> np.ndarray:
 
 def _check_pairs(x, x_prime) -> tuple[np.ndarray, np.ndarray, int]:
     """The two views of n >= 2 pairs (rows), in float64, and n."""
-    check_same_shape("x", x, "x_prime", x_prime)
     xa = as_finite_array("x", x, ndim=2).astype(np.float64)
     xb = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
+    check_same_shape("x", xa, "x_prime", xb)
     return xa, xb, check_positive_int("the number of pairs (rows of x)", xa.shape[0], minimum=2)
 
 
@@ -139,9 +183,22 @@ def _ssl_matrix(stacked: np.ndarray, omega: np.ndarray) -> np.ndarray:
     return (s + s.T) / 2
 
 
+def _integer_labels(name: str, labels) -> np.ndarray:
+    # class labels: integers (integral floats accepted as the integers they are); a fractional one is refused
+    arr = as_finite_array(name, labels, ndim=1)
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr
+    if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype} with non-integer values")
+
+
 def trace_loss(w: jnp.ndarray, s: jnp.ndarray) -> jnp.ndarray:
     r""":math:`-\operatorname{tr}(WSW^\top)` for ``w`` ``(d, m)`` and symmetric ``s`` ``(m, m)``. Traceable (``jit``/
-    ``grad``), so only shapes are checked; a loss for :func:`riemannian_descent` with ``args=(s,)``."""
+    ``grad``): under a trace only dtypes and shapes are checked, eagerly the values too; a loss for
+    :func:`riemannian_descent` with ``args=(s,)``."""
+    _check_operand("w", w)
+    _check_operand("s", s)
     if jnp.ndim(w) != 2 or jnp.shape(s) != (jnp.shape(w)[1],) * 2:
         raise ValueError(f"w must be (d, m) and s (m, m), got shapes {jnp.shape(w)} and {jnp.shape(s)}")
     return -jnp.trace(w @ s @ w.T)
@@ -165,8 +222,9 @@ def trace_form_error(x, x_prime, w) -> float:
 # ------------------------------------------------------------------------------------------ spectra
 def top_eigenspace(s, d: int) -> np.ndarray:
     """Orthonormal basis (rows, ``(d, m)``) of the span of the top-``d`` eigenvectors of ``s``."""
-    mu, vec = linalg.descending_eigh(s)
+    mu, vec = linalg.descending_eigh(check_symmetric("s", s))
     d = _check_dim(d, mu.shape[0])
+    _predicted_rate(mu, d)   # raises without an eigengap at d: then the top-d eigenspace is not unique
     return vec[:, :d].T.copy()
 
 
@@ -242,12 +300,21 @@ def retract(w, retraction: str = "qr") -> np.ndarray:
 def row_projector(w) -> np.ndarray:
     r"""Orthogonal projector :math:`W^\top(WW^\top)^{-1}W` onto the row space of ``w`` (``(d, m)`` or a stack
     ``(..., d, m)``, full row rank), ``(..., m, m)``: :func:`kernel_ssl.linalg.projector` of :math:`W^\top`."""
-    return linalg.projector(_columns(as_finite_array("w", w)))
+    wa = as_finite_array("w", w)
+    if wa.ndim < 2:
+        raise ValueError(f"w must be (d, m) or a stack (..., d, m), got shape {wa.shape}")
+    rank = np.linalg.matrix_rank(wa.astype(np.float64))
+    if np.any(rank < wa.shape[-2]):
+        raise ValueError(f"w must have full row rank {wa.shape[-2]} (its rows span a subspace of lower dimension, "
+                         f"rank {int(np.min(rank))}): its row projector would have the wrong rank")
+    return linalg.projector(_columns(wa))
 
 
 def orthonormality_error(ws) -> np.ndarray:
     r""":math:`\lVert WW^\top - I_d\rVert_F` for ``(d, m)`` or each entry of a stack ``(T, d, m)``."""
     wa = as_finite_array("ws", ws).astype(np.float64)
+    if wa.ndim < 2:
+        raise ValueError(f"ws must be (d, m) or a stack (T, d, m), got shape {wa.shape}")
     return _orthonormality_error(wa)
 
 
@@ -263,7 +330,13 @@ def unconstrained_closed_form(w0, s, times) -> np.ndarray:
     overflow); the scale is dropped because the flow is linear: only the direction of :math:`W` carries the
     representation."""
     w, sm = _check_start_and_matrix(w0, s, orthonormal=False)
-    return _unconstrained_closed_form(w, *linalg.descending_eigh(sm), _check_times(times))
+    t = _check_times(times)
+    mu, vec = linalg.descending_eigh(sm)
+    # exp(2 mu t) overflows float64 beyond 2 |mu| t ~ 709 (the normalisation comes after): 700 leaves room
+    if 2 * float(np.max(np.abs(mu))) * float(t.max()) > 700:
+        raise ValueError(f"times up to {t.max():.3g} overflow exp(2 S t) in float64 (2 max|mu| t <= 700 with "
+                         f"max|mu| = {np.max(np.abs(mu)):.3g}): shorten times or rescale s")
+    return _unconstrained_closed_form(w, mu, vec, t)
 
 
 def _unconstrained_closed_form(w: np.ndarray, mu: np.ndarray, vec: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -277,7 +350,16 @@ def _unconstrained_closed_form(w: np.ndarray, mu: np.ndarray, vec: np.ndarray, t
 def unconstrained_step(w: jnp.ndarray, lr: float, s: jnp.ndarray) -> jnp.ndarray:
     r"""One step of gradient descent on :math:`-\operatorname{tr}(WSW^\top)`, :math:`W\leftarrow W + 2\eta WS`,
     rescaled to unit Frobenius norm (the step is linear in :math:`W`, so rescaling commutes with the steps and only
-    avoids overflow)."""
+    avoids overflow). Operands given eagerly are checked; under ``jit`` (the descent engine) only their dtypes."""
+    _check_operand("w", w)
+    _check_operand("s", s)
+    if not is_traced(lr):
+        # a concrete 0-d array (as the engine may pass) is checked as the number it holds
+        scalar = isinstance(lr, (np.ndarray, jax.Array)) and np.ndim(lr) == 0 and np.issubdtype(
+            np.asarray(lr).dtype, np.floating)
+        check_positive_float("lr", float(lr) if scalar else lr)
+    if jnp.ndim(w) != 2 or jnp.shape(s) != (jnp.shape(w)[1],) * 2:
+        raise ValueError(f"w must be (d, m) and s (m, m), got shapes {jnp.shape(w)} and {jnp.shape(s)}")
     w = w + 2 * lr * w @ s
     return w / jnp.linalg.norm(w)
 
@@ -297,6 +379,8 @@ def unconstrained_descent(w0, s, lr: float, steps: int, record_every: int = 1) -
         A :class:`kernel_ssl.dynamics.Trajectory` of the weights.
     """
     w, sm = _check_start_and_matrix(w0, s, orthonormal=False)
+    lr = check_positive_float("lr", lr)
+    record_every = _check_record_every(steps, record_every)
     precision.require_float64("grassmann.unconstrained_descent")
     return _unconstrained_descent(w, sm, lr, dynamics.record_steps(steps, every=record_every))
 
@@ -383,7 +467,7 @@ def fit_rate(times, tangents) -> float:
 
 
 # ------------------------------------------------------------------------ discrete descent with a retraction
-@cache
+@_cache_hashable
 def riemannian_step(loss: Callable[..., jnp.ndarray], retraction: str = "qr") -> Callable[..., jnp.ndarray]:
     r"""The step of Riemannian gradient descent on the Grassmannian for ``loss(w, *args)``, invariant under
     :math:`W\mapsto OW`, :math:`O\in O(d)`:
@@ -392,6 +476,7 @@ def riemannian_step(loss: Callable[..., jnp.ndarray], retraction: str = "qr") ->
 
     (:math:`\nabla` by ``jax.grad``; the projection is applied as :math:`G - (GW^\top)W`, never forming an
     :math:`m\times m` matrix). One cached step per loss and retraction: repeated runs reuse the compiled program."""
+    check_callable("loss", loss)
     grad, retr = jax.grad(loss), _RETRACT[check_choice("retraction", retraction, RETRACTIONS)]
 
     def step(w, lr, *args):
@@ -400,7 +485,7 @@ def riemannian_step(loss: Callable[..., jnp.ndarray], retraction: str = "qr") ->
     return step
 
 
-@cache
+@_cache_hashable
 def oja_step(retraction: str = "qr") -> Callable[..., jnp.ndarray]:
     r"""The step of Riemannian gradient descent for :math:`-\operatorname{tr}(WSW^\top)` with its gradient
     :math:`-2WS` written out, ``step(w, lr, s)``: :math:`W\leftarrow\operatorname{retr}\big(W +
@@ -446,7 +531,11 @@ def riemannian_descent(loss: Callable[..., jnp.ndarray], w0, lr: float, steps: i
         A :class:`kernel_ssl.dynamics.Trajectory` whose ``records`` are the weights, ``(steps // record_every + 1,
         d, m)``.
     """
+    check_callable("loss", loss)
     w = check_orthonormal_rows("w0", w0)
+    if not isinstance(args, (tuple, list)):
+        raise TypeError(f"args must be a tuple of the arrays loss takes after w, got {type(args).__name__}")
+    record_every = _check_record_every(steps, record_every)
     step = riemannian_step(loss, retraction)
     precision.require_float64("grassmann.riemannian_descent")
     return dynamics.descend(step, jnp.asarray(w), lr, steps, args=tuple(args),
@@ -469,6 +558,7 @@ def grassmann_descent(w0, s, lr: float, steps: int, record_every: int = 1,
         A :class:`kernel_ssl.dynamics.Trajectory` of the weights, ``records`` ``(steps // record_every + 1, d, m)``.
     """
     w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
+    record_every = _check_record_every(steps, record_every)
     step = oja_step(retraction)
     precision.require_float64("grassmann.grassmann_descent")
     return _grassmann_descent(w, sm, lr, dynamics.record_steps(steps, every=record_every), step)
@@ -498,7 +588,7 @@ def grassmann_descent_batch(w0s, ss, lr: float, steps: int, record_every: int = 
     if sa.shape[0] != w.shape[0]:
         raise ValueError(f"w0s and ss must hold the same number of problems, got {w.shape[0]} and {sa.shape[0]}")
     for b in range(w.shape[0]):
-        _check_start_and_matrix(w[b], sa[b], orthonormal=True)
+        _check_start_and_matrix(w[b], sa[b], orthonormal=True, w_name=f"w0s[{b}]", s_name=f"ss[{b}]")
     step = _oja_pair_step(check_choice("retraction", retraction, RETRACTIONS))
     precision.require_float64("grassmann.grassmann_descent_batch")
     return _grassmann_descent_batch(w, sa, lr, dynamics.record_steps(steps, every=record_every), step)
@@ -526,9 +616,10 @@ def reduced_matrix(k, n_pairs: int, loss: str) -> np.ndarray:
     :math:`W = YK^{-1/2}\Phi` (theorem *reduction* of the chapter). It depends on the width only through ``k``."""
     n = check_positive_int("n_pairs", n_pairs, minimum=2)
     check_choice("loss", loss, LOSSES)
+    k = as_finite_array("k", k, ndim=2)
     if np.shape(k) != (2 * n, 2 * n):
         raise ValueError(f"k must be (2n, 2n) = ({2 * n}, {2 * n}) for n_pairs = {n}, got {np.shape(k)}")
-    return _reduced_matrix(linalg.psd_sqrt(k)[0], _pair_weights(n, loss))
+    return _reduced_matrix(linalg.psd_sqrt(k, name="k")[0], _pair_weights(n, loss))
 
 
 def _reduced_matrix(root: np.ndarray, omega: np.ndarray) -> np.ndarray:
@@ -557,10 +648,10 @@ def span_initialisation(features, y0) -> np.ndarray:
     rows, given orthonormal :math:`Y_0` (``(d, N)``). Its outputs :math:`F_0 = K^{1/2}Y_0^\top` depend on the width
     only through :math:`K`."""
     psi, _ = _whitened_features(as_finite_array("features", features, ndim=2).astype(np.float64))
-    y = check_orthonormal_rows("y0", y0)
+    y = as_finite_array("y0", y0, ndim=2)
     if y.shape[1] != psi.shape[0]:
         raise ValueError(f"y0 must have {psi.shape[0]} columns (one per view), got shape {y.shape}")
-    return y @ psi
+    return check_orthonormal_rows("y0", y) @ psi
 
 
 def network_gram(features, ws) -> np.ndarray:
@@ -573,7 +664,7 @@ def network_gram(features, ws) -> np.ndarray:
 def reduced_gram(k, ys) -> np.ndarray:
     r"""The same kernel from the reduced coordinates: :math:`K^{1/2}Y^\top YK^{1/2}`, for ``(d, N)`` or
     ``(T, d, N)``."""
-    root = linalg.psd_sqrt(k)[0]
+    root = linalg.psd_sqrt(k, name="k")[0]
     return _outputs_gram(root, _check_stack("ys", ys, root.shape[1], "columns"))
 
 
@@ -608,7 +699,7 @@ def _readout_tangent_kernel(phi: jnp.ndarray, w: jnp.ndarray) -> np.ndarray:
     return np.asarray(jac @ jac.T)
 
 
-@cache
+@_cache_hashable
 def readout_loss(loss: str) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
     r"""``readout(w, features)``: the loss of the read-out :math:`W` through the network's outputs
     :math:`F=\Phi W^\top` on the stacked views, from its definition (:mod:`kernel_ssl.losses`; nothing uses
@@ -707,6 +798,9 @@ def grassmann_experiment(w0, s, lr: float, horizon: float, record_time: float = 
     """
     w, sm = _check_start_and_matrix(w0, s, orthonormal=True)
     lr, horizon = check_positive_float("lr", lr), check_positive_float("horizon", horizon)
+    if horizon / lr > dynamics.MAX_STEPS:
+        raise ValueError(f"horizon / lr = {horizon / lr:.3g} steps, more than the engine runs "
+                         f"({dynamics.MAX_STEPS:g}): shorten horizon or raise lr")
     record = _record_interval(record_time, lr, even=True)   # the run at 2 lr records at the same times
     precision.require_float64("grassmann.grassmann_experiment")
     steps = max(1, int(round(horizon / (lr * record)))) * record
@@ -1015,7 +1109,11 @@ def frozen_kernel_experiment(k, y0, loss: str = "contrastive", lr: float = 1e-3,
     Returns:
         A :class:`FrozenKernel`.
     """
-    factor = linalg.factor_gram(k)   # refuses a singular K: the reduced coordinates need K^-1/2
+    as_finite_array("k", k, ndim=2)
+    try:
+        factor = linalg.factor_gram(k)   # refuses a singular K: the reduced coordinates need K^-1/2
+    except ValueError as exc:   # factor_gram names its own argument: say k
+        raise ValueError(re.sub(r"^gram\b", "k", str(exc))) from exc
     n_views = factor.eigenvalues.shape[0]
     if n_views % 2:
         raise ValueError(f"k must be (2n, 2n) for n pairs, got {n_views} views")
@@ -1158,14 +1256,18 @@ def probe_experiment(key: jax.Array, x, x_prime, labels, x_test, labels_test, wi
     """
     key = check_key("key", key)
     xa, xb, n = _check_pairs(x, x_prime)
-    ya = as_finite_array("labels", labels, ndim=1)
+    ya = _integer_labels("labels", labels)
     test = as_finite_array("x_test", x_test, ndim=2).astype(np.float64)
-    y_test = as_finite_array("labels_test", labels_test, ndim=1)
+    y_test = _integer_labels("labels_test", labels_test)
     if ya.shape[0] != n or test.shape[0] != y_test.shape[0] or test.shape[1] != xa.shape[1]:
         raise ValueError(f"labels must have one entry per pair and x_test {xa.shape[1]} columns with one label per "
                          f"row: got labels {ya.shape}, x_test {test.shape}, labels_test {y_test.shape}")
     d = _check_dim(d, xa.shape[1])
     wide_pairs = check_positive_int("wide_pairs", wide_pairs, minimum=max(d, 2), maximum=n)
+    if isinstance(kernel_specs, str) or not isinstance(kernel_specs, Sequence) or not kernel_specs or any(
+            isinstance(spec, str) or not isinstance(spec, Sequence) or len(spec) != 2 for spec in kernel_specs):
+        raise TypeError(f"kernel_specs must be a non-empty sequence of (activation, bias_std) pairs, got "
+                        f"{kernel_specs!r}")
     specs = [(check_choice(f"kernel_specs[{i}][0]", a, models.ACTIVATIONS),
               check_positive_float(f"kernel_specs[{i}][1]", b, allow_zero=True))
              for i, (a, b) in enumerate(kernel_specs)]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from typing import NamedTuple
 
 import jax
@@ -43,7 +43,7 @@ import scipy.linalg
 from . import dynamics, kernels, linalg, losses, models, precision
 from .augmentation_graph import adjacency_from_groups, check_adjacency, group_labels, group_projector, laplacian
 from .linalg import GramFactor
-from .probes import _class_codes, _kernel_probe_accuracy, _linear_probe_accuracy
+from .probes import _class_codes, _kernel_probe_accuracy, _labels, _linear_probe_accuracy
 from .validation import (
     as_finite_array,
     check_bool,
@@ -52,6 +52,7 @@ from .validation import (
     check_key,
     check_positive_float,
     check_positive_int,
+    check_same_columns,
     check_symmetric,
 )
 
@@ -142,6 +143,51 @@ def _range_projector(factor) -> np.ndarray | None:
     if isinstance(factor, RangeFactor) and factor.rank < factor.n:
         return factor.projector()
     return None
+
+
+def _cache_hashable(fn):
+    """``functools.cache`` for hashable arguments; an unhashable one (a list, an array) goes to ``fn`` uncached,
+    whose own check then names the argument (``cache`` alone would fail with "unhashable type")."""
+    cached = cache(fn)
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            hash((args, tuple(kwargs.items())))
+        except TypeError:
+            return fn(*args, **kwargs)
+        return cached(*args, **kwargs)
+    return wrapper
+
+
+def _check_psd(name: str, k: np.ndarray) -> np.ndarray:
+    # a Gram matrix: PSD to linalg.PSD_RTOL relative to its largest eigenvalue, which must be positive (a negative
+    # definite "Gram matrix" would give a negative step size and a run that ascends); returns the eigenvalues
+    w = np.linalg.eigvalsh(k)
+    if w[-1] <= 0 or w[0] < -linalg.PSD_RTOL * w[-1]:
+        raise ValueError(f"{name} must be positive semi-definite with a positive eigenvalue (a Gram matrix); its "
+                         f"eigenvalues span [{w[0]:.3g}, {w[-1]:.3g}]")
+    return w
+
+
+def _check_edges(a: np.ndarray) -> None:
+    # a graph without edges defines no positive pairs: the SSL losses are then the regulariser alone
+    if not np.any(a - np.diag(np.diag(a)) > 0):
+        raise ValueError("adjacency has no edges between distinct points (no positive pairs): the SSL loss is then "
+                         "constant in the graph term and its step size unbounded")
+
+
+def _check_positive_ridge(ridge, why: str) -> float:
+    # a ridge that must be > 0 where the function has no rho = 0 meaning of its own: say why 0 is refused
+    if not isinstance(ridge, bool) and isinstance(ridge, (int, float, np.integer, np.floating)) and ridge == 0:
+        raise ValueError(f"ridge must be a finite number > 0 here, got 0: {why}")
+    return check_positive_float("ridge", ridge)
+
+
+def _check_dims(dims, maximum: int) -> tuple[int, ...]:
+    if isinstance(dims, str) or not isinstance(dims, Sequence) or len(dims) == 0:
+        raise ValueError(f"dims must be a non-empty sequence of embedding dimensions, got {dims!r}")
+    return tuple(check_positive_int(f"dims[{i}]", dd, maximum=maximum) for i, dd in enumerate(dims))
 
 
 def _check_dim(d, n: int) -> int:
@@ -375,6 +421,7 @@ def representation_from_target(target, d: int, rtol: float = 1e-8) -> np.ndarray
         :math:`F` (``(N, d)``), the top eigenvectors scaled by the square roots of their eigenvalues.
     """
     m = check_symmetric("target", target).astype(np.float64)
+    rtol = check_positive_float("rtol", rtol, maximum=1.0)
     d = _check_dim(d, m.shape[0])
     w, u = linalg.descending_eigh(m)
     scale = max(float(np.abs(w).max()), np.finfo(float).tiny)
@@ -444,7 +491,7 @@ def _non_contrastive(f: jnp.ndarray, graph: jnp.ndarray, penalty) -> jnp.ndarray
 _GRAPH_LOSSES = {"contrastive": _contrastive, "non_contrastive": _non_contrastive}
 
 
-@cache
+@_cache_hashable
 def kernel_metric_step(loss: str):
     r"""The kernel model's step, :math:`B\leftarrow B-\eta\big(\nabla_F\ell(KB)+2\rho B\big)`: gradient descent on
     :math:`W` in feature space written on :math:`B` (:math:`W=B^\top\Phi`), so :math:`K` is never inverted.
@@ -456,7 +503,7 @@ def kernel_metric_step(loss: str):
     return step
 
 
-@cache
+@_cache_hashable
 def identity_metric_step(loss: str):
     r"""Gradient descent on the training outputs themselves, :math:`F\leftarrow F-\eta\big(\nabla_F\ell(F)+2\rho
     K^{-1}F\big)` (the ridge is :math:`\rho\operatorname{tr}(F^\top K^{-1}F)`), carried back to :math:`B=K^{-1}F`.
@@ -469,7 +516,7 @@ def identity_metric_step(loss: str):
     return step
 
 
-@cache
+@_cache_hashable
 def loss_and_coefficients(loss: str):
     """``observe(B, K, K_inv, graph, ridge, penalty) = (loss of F = KB without the ridge term, B)``."""
     fn = _GRAPH_LOSSES[check_choice("loss", loss, LOSSES)]
@@ -513,8 +560,10 @@ def stable_learning_rate(gram, adjacency, loss: str = "contrastive", penalty: fl
     Returns:
         The step size :math:`\eta = 1/h_{\rm eff}`.
     """
-    a = check_adjacency(adjacency)
-    k = check_symmetric("gram", gram)
+    k = check_symmetric("gram", gram).astype(np.float64)
+    a = check_adjacency(adjacency, k.shape[0])
+    _check_psd("gram", k)
+    _check_edges(a)
     check_choice("loss", loss, LOSSES)
     check_choice("metric", metric, METRICS)
     penalty = check_positive_float("penalty", penalty)
@@ -565,6 +614,8 @@ def train_kernel_model(key: jax.Array, gram, adjacency, d: int, loss: str = "con
     k = check_symmetric("gram", gram).astype(np.float64)
     n = k.shape[0]
     a = check_adjacency(adjacency, n)
+    _check_psd("gram", k)
+    _check_edges(a)
     d = _check_dim(d, n)
     check_choice("loss", loss, LOSSES)
     check_choice("metric", metric, METRICS)
@@ -609,7 +660,7 @@ def block_ratio(kernel, groups) -> float:
     Returns ``inf`` when the between-group mean is zero to round-off (a perfectly block-diagonal kernel).
     """
     kn = kernels.normalised_kernel(kernel)
-    g = as_finite_array("groups", groups, ndim=1)
+    g = _labels("groups", groups)
     if g.shape[0] != kn.shape[0]:
         raise ValueError(f"groups must have one label per row of kernel ({kn.shape[0]}), got {g.shape[0]}")
     same = g[:, None] == g[None, :]
@@ -648,6 +699,7 @@ def base_gram(kind: str, x1, x2, gamma: float | None = None) -> np.ndarray:
         :math:`k(X_1, X_2)`, ``(n1, n2)``.
     """
     check_choice("kind", kind, BASE_KERNELS)
+    x1, x2 = check_same_columns("x1", x1, "x2", x2)
     if kind == "rbf":
         if gamma is None:
             raise ValueError("gamma is required for kind='rbf' (e.g. kernels.median_gamma(x_train))")
@@ -677,6 +729,8 @@ def induced_gram(gram, train, adjacency, d: int, loss: str = "contrastive", ridg
     """
     k = check_symmetric("gram", gram).astype(np.float64)
     idx = np.asarray(train)
+    if idx.size and not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"train must hold integer row indices, got dtype {idx.dtype}")
     if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or idx.size == 0:
         raise ValueError("train must be a non-empty 1-D array of row indices")
     if idx.min() < 0 or idx.max() >= k.shape[0] or np.unique(idx).size != idx.size:
@@ -802,7 +856,7 @@ def view_panel(views, labels, n_fresh: int) -> ViewPanel:
         A :class:`ViewPanel`.
     """
     v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = as_finite_array("labels", labels, ndim=1)
+    lab = _labels("labels", labels)
     n_fresh = check_positive_int("n_fresh", n_fresh, maximum=v.shape[1] - 1)
     if lab.shape[0] != v.shape[0]:
         raise ValueError(f"labels must hold one label per source ({v.shape[0]}), got {lab.shape[0]}")
@@ -906,14 +960,14 @@ def probe_sweep(gram, cross_test, groups, labels, labels_test, n_labelled: int, 
     """
     k = check_symmetric("gram", gram).astype(np.float64)
     g, n_groups = _check_group_labels(groups, k.shape[0])
-    y = as_finite_array("labels", labels, ndim=1)
-    yte = as_finite_array("labels_test", labels_test, ndim=1)
+    y = _labels("labels", labels)
+    yte = _labels("labels_test", labels_test)
     cross = as_finite_array("cross_test", cross_test, ndim=2).astype(np.float64)
     if y.shape[0] != k.shape[0] or cross.shape != (yte.shape[0], k.shape[0]):
         raise ValueError(f"labels ({k.shape[0]} entries) and cross_test (n_test, {k.shape[0]}) must match gram; got "
                          f"{y.shape} and {cross.shape}")
     n_labelled = check_positive_int("n_labelled", n_labelled, maximum=n_groups)
-    dims = tuple(check_positive_int(f"dims[{i}]", dd, maximum=n_groups) for i, dd in enumerate(dims))
+    dims = _check_dims(dims, n_groups)
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
     probe_ridge = check_positive_float("probe_ridge", probe_ridge)
     return _probe_sweep(k, cross, g, n_groups, y, yte, n_labelled, dims, ridge, probe_ridge)
@@ -966,7 +1020,7 @@ def probe_experiment(kind: str, views, labels, n_ssl: int, n_views: int, n_label
     """
     check_choice("kind", kind, BASE_KERNELS)
     v = as_finite_array("views", views, ndim=3)
-    lab = as_finite_array("labels", labels, ndim=1)
+    lab = _labels("labels", labels)
     n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
     n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
     x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
@@ -974,7 +1028,7 @@ def probe_experiment(kind: str, views, labels, n_ssl: int, n_views: int, n_label
     groups = group_labels(n_ssl, n_views)
     gamma = kernels.median_gamma(x) if kind == "rbf" else None
     n_labelled = check_positive_int("n_labelled", n_labelled, maximum=n_ssl)
-    dims = tuple(check_positive_int(f"dims[{i}]", dd, maximum=n_ssl) for i, dd in enumerate(dims))
+    dims = _check_dims(dims, n_ssl)
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
     probe_ridge = check_positive_float("probe_ridge", probe_ridge)
     return _probe_sweep(base_gram(kind, x, x, gamma), base_gram(kind, x_test, x, gamma), groups, n_ssl, lab[groups],
@@ -1034,7 +1088,8 @@ def degenerate_experiment(key: jax.Array, gram, groups, d: int, n_seeds: int, st
     g, n_groups = _check_group_labels(groups, k.shape[0])
     d = check_positive_int("d", d, maximum=n_groups - 1)
     n_seeds = check_positive_int("n_seeds", n_seeds, minimum=2)
-    ridge = check_positive_float("ridge", ridge)
+    ridge = _check_positive_ridge(ridge, "it is the ridge of the regularised runs; the rho = 0 runs (identity "
+                                         "metric) are made in any case")
     factor = range_factor(k)
     a = adjacency_from_groups(g)
     p_g = group_projector(g)
@@ -1367,13 +1422,15 @@ def select_probes(kind: str, views, labels, n_ssl: int, n_views: int, n_labelled
     """
     check_choice("kind", kind, BASE_KERNELS)
     v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = as_finite_array("labels", labels, ndim=1)
+    lab = _labels("labels", labels)
     n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
     n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
     n_folds = check_positive_int("n_folds", n_folds, minimum=2)
     n_labelled = check_positive_int("n_labelled", n_labelled, minimum=n_folds, maximum=n_ssl)
-    dims = tuple(check_positive_int(f"dims[{i}]", dd, maximum=n_ssl) for i, dd in enumerate(dims))
-    ridge = check_positive_float("ridge", ridge)
+    dims = _check_dims(dims, n_ssl)
+    ridge = _check_positive_ridge(ridge, "at ridge = 0 the top eigenspace of A is degenerate for d below the number "
+                                         "of sources, so the representation is not unique; its ridge -> 0 limit is "
+                                         "the minimum-norm target (min_norm_contrastive_target)")
     grid = tuple(check_positive_float(f"probe_ridges[{i}]", r) for i, r in enumerate(probe_ridges))
     x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
     groups = group_labels(n_ssl, n_views)
@@ -1519,7 +1576,7 @@ def class_heatmaps(kind: str, views, labels, n_ssl: int, n_views: int, d: int, r
     """
     check_choice("kind", kind, BASE_KERNELS)
     v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = as_finite_array("labels", labels, ndim=1)
+    lab = _labels("labels", labels)
     n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 2)
     n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
     d = _check_dim(d, n_ssl)

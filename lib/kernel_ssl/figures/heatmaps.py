@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..validation import as_finite_array
+from ..validation import as_finite_array, check_str
 from .style import base_layout, visibility_slider
 
 
@@ -23,6 +23,8 @@ def kernel_heatmap(kernel: np.ndarray, title: str, colorscale: str = "Viridis") 
         The plotly figure (square cells, 420 px high).
     """
     k = as_finite_array("kernel", kernel, ndim=2)
+    check_str("title", title)
+    check_str("colorscale", colorscale)
     fig = go.Figure(go.Heatmap(z=k, colorscale=colorscale))
     base_layout(fig, title, "index", "index", height=420)
     fig.update_yaxes(autorange="reversed", scaleanchor="x")
@@ -52,15 +54,28 @@ def heatmap_pair_slider(base, frames: Mapping[str, np.ndarray], tick_text: Seque
         ValueError: if ``frames`` is empty or a matrix is not a finite 2-D array.
     """
     b = as_finite_array("base", base, ndim=2)
+    if not isinstance(frames, Mapping):
+        raise TypeError(f"frames must map slider labels to matrices (a dict), got {type(frames).__name__}")
     if not frames:
         raise ValueError("frames must hold at least one matrix")
     labels = list(frames)
+    mats = {label: as_finite_array(f"frames[{label!r}]", frames[label], ndim=2) for label in labels}
+    for label, z in mats.items():
+        if z.shape != b.shape:
+            raise ValueError(f"frames[{label!r}] must have the shape of base {b.shape}, got {z.shape}")
+    if isinstance(tick_text, str) or not isinstance(tick_text, Sequence):
+        raise TypeError(f"tick_text must be a sequence of labels (a list), got {type(tick_text).__name__}")
+    if len(tick_text) != b.shape[0]:
+        raise ValueError(f"tick_text must hold {b.shape[0]} labels, one per row of base, got {len(tick_text)}")
+    for name, value in (("base_title", base_title), ("induced_title", induced_title), ("title", title),
+                        ("slider_label", slider_label)):
+        check_str(name, value)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(base_title, induced_title), horizontal_spacing=0.08)
     common = dict(colorscale="RdBu", zmin=-1, zmax=1, reversescale=True)
     fig.add_trace(go.Heatmap(z=b, showscale=False, **common), row=1, col=1)
     for i, label in enumerate(labels):
-        z = as_finite_array(f"frames[{label!r}]", frames[label], ndim=2)
-        fig.add_trace(go.Heatmap(z=z, visible=(i == active), colorbar=dict(title="k̃"), **common), row=1, col=2)
+        fig.add_trace(go.Heatmap(z=mats[label], visible=(i == active), colorbar=dict(title="k̃"), **common),
+                      row=1, col=2)
     visibility_slider(fig, labels, [None, *range(len(labels))], active, slider_label)
     base_layout(fig, title, "", "", height=520)
     ticks = dict(tickmode="array", tickvals=list(range(len(tick_text))), ticktext=list(tick_text))
@@ -100,6 +115,10 @@ def heatmap_pair(left, right, left_labels: Sequence, right_labels: Sequence, lef
         if mats[side].shape[0] != mats[side].shape[1] or labs[side].shape != (mats[side].shape[0],):
             raise ValueError(f"{side} must be square with one {side}_labels entry per row, got {mats[side].shape} "
                              f"and {labs[side].shape}")
+        if np.issubdtype(labs[side].dtype, np.number) and not np.all(np.isfinite(labs[side])):
+            raise ValueError(f"{side}_labels must contain only finite values (no NaN or inf)")
+    for name, value in (("left_title", left_title), ("right_title", right_title), ("title", title)):
+        check_str(name, value)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(left_title, right_title), horizontal_spacing=0.08)
     common = dict(colorscale="RdBu", zmin=-1, zmax=1, reversescale=True)
     fig.add_trace(go.Heatmap(z=mats["left"], showscale=False, **common), row=1, col=1)

@@ -7,8 +7,28 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..validation import as_finite_array
+from ..validation import as_finite_array, check_str
 from .style import PALETTE, THEORY_DASH, base_layout, visibility_slider
+
+
+def _curve(name: str, value, n: int, axis: str = "x") -> np.ndarray:
+    # a finite 1-D curve with one value per entry of the x axis (named axis)
+    arr = as_finite_array(name, value, ndim=1)
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} must have len({axis}) = {n} values, one per entry of {axis}, got {arr.shape[0]}")
+    return arr
+
+
+def _number(name: str, value) -> float:
+    # a finite real number (an accuracy, a dimension), not a bool or a string
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if not (isinstance(value, np.ndarray) and value.shape == () and np.issubdtype(value.dtype, np.number)
+                and not np.issubdtype(value.dtype, np.complexfloating)):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
 
 
 def slider_curves(x: np.ndarray, frames: Mapping[str, np.ndarray], reference: np.ndarray, title: str,
@@ -36,15 +56,21 @@ def slider_curves(x: np.ndarray, frames: Mapping[str, np.ndarray], reference: np
         ValueError: if ``frames`` is empty or an array is not finite and 1-D.
     """
     xa = as_finite_array("x", x, ndim=1)
-    ref = as_finite_array("reference", reference, ndim=1)
+    ref = _curve("reference", reference, xa.shape[0])
+    if not isinstance(frames, Mapping):
+        raise TypeError(f"frames must map slider labels to curves (a dict), got {type(frames).__name__}")
     if not frames:
         raise ValueError("frames must hold at least one curve")
     labels = list(frames)
+    curves = {label: _curve(f"frames[{label!r}]", frames[label], xa.shape[0]) for label in labels}
+    for name, value in (("title", title), ("xaxis", xaxis), ("yaxis", yaxis), ("slider_label", slider_label),
+                        ("frame_name", frame_name), ("reference_name", reference_name)):
+        check_str(name, value)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xa, y=ref, mode="lines", name=reference_name,
                              line=dict(color="black", dash=THEORY_DASH)))
     for i, label in enumerate(labels):
-        fig.add_trace(go.Scatter(x=xa, y=as_finite_array(f"frames[{label!r}]", frames[label], ndim=1),
+        fig.add_trace(go.Scatter(x=xa, y=curves[label],
                                  mode="markers", name=f"{frame_name}, {label}", visible=(i == active),
                                  marker=dict(color=PALETTE[0], size=6)))
     visibility_slider(fig, labels, [None, *range(len(labels))], active, slider_label, pad_top=50)
@@ -76,18 +102,44 @@ def probe_accuracy_slider(dims: Sequence[int], panels: Mapping[str, Mapping[str,
         ValueError: if ``panels`` is empty.
     """
     x = as_finite_array("dims", dims, ndim=1)
+    if not isinstance(panels, Mapping):
+        raise TypeError(f"panels must map base-kernel names to slider steps (a dict), got {type(panels).__name__}")
     kernels_ = list(panels)
     if not kernels_:
         raise ValueError("panels must hold at least one base kernel")
+    check_str("title", title)
+    check_str("slider_label", slider_label)
+    series = ("induced", "base", "prediction", "unregularised")
+    checked: dict = {}
+    for kname in kernels_:
+        panel = panels[kname]
+        if not isinstance(panel, Mapping) or not panel:
+            raise TypeError(f"panels[{kname!r}] must map slider step labels to series (a non-empty dict)")
+        if kernels_ and checked and list(panel) != list(panels[kernels_[0]]):
+            raise ValueError(f"panels[{kname!r}] must have the steps of panels[{kernels_[0]!r}] "
+                             f"({list(panels[kernels_[0]])}), got {list(panel)}")
+        for step, s in panel.items():
+            where = f"panels[{kname!r}][{step!r}]"
+            if not isinstance(s, Mapping) or any(k not in s for k in series):
+                raise ValueError(f"{where} must hold the series {series}")
+            pair = s["unregularised"]
+            if isinstance(pair, str) or np.ndim(pair) != 1 or len(pair) != 2:
+                raise TypeError(f"{where}['unregularised'] must be a pair (d, accuracy), got {pair!r}")
+            checked[(kname, step)] = dict(
+                induced=_curve(f"{where}['induced']", s["induced"], x.shape[0], "dims"),
+                base=_number(f"{where}['base']", s["base"]), prediction=_number(f"{where}['prediction']",
+                                                                               s["prediction"]),
+                unregularised=(_number(f"{where}['unregularised'][0]", pair[0]),
+                               _number(f"{where}['unregularised'][1]", pair[1])))
     steps_ = list(panels[kernels_[0]])
     fig = make_subplots(rows=1, cols=len(kernels_), subplot_titles=kernels_, shared_yaxes=True)
     owner = []
     for col, kname in enumerate(kernels_, start=1):
         for i, step in enumerate(steps_):
-            s = panels[kname][step]
+            s = checked[(kname, step)]
             vis = i == active
             show = col == 1
-            fig.add_trace(go.Scatter(x=x, y=as_finite_array("induced", s["induced"], ndim=1), mode="lines+markers",
+            fig.add_trace(go.Scatter(x=x, y=s["induced"], mode="lines+markers",
                                      name="induced kernel (ridge SSL)", legendgroup="ind", showlegend=show,
                                      visible=vis, line=dict(color=PALETTE[0])), row=1, col=col)
             fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[s["base"]] * 2, mode="lines", name="base kernel",

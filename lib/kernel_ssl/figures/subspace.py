@@ -7,9 +7,36 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..linalg import principal_angles
-from ..validation import as_finite_array
+from ..validation import as_finite_array, check_positive_float, check_str
 from .lines import curves, loglog_measurements, measured_and_theory
 from .style import PALETTE, THEORY_COLOUR, THEORY_DASH, base_layout, colour
+
+
+def _per_time(name: str, value, n_times: int, ndim: int) -> np.ndarray:
+    # a finite array with one row (ndim 2) or value (ndim 1) per recorded time
+    arr = as_finite_array(name, value, ndim=ndim)
+    if arr.shape[0] != n_times:
+        what = "row" if ndim == 2 else "value"
+        raise ValueError(f"{name} must have one {what} per time ({n_times}), got shape {arr.shape}")
+    return arr
+
+
+def _slope(name: str, value) -> float:
+    # a fitted log-log slope: any finite real number (slopes are negative here)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return float(value)
+
+
+def _width_series(name: str, value, n_widths: int) -> np.ndarray:
+    # a measurement per width: (len(widths),) or (len(widths), repeats)
+    arr = as_finite_array(name, value)
+    if arr.ndim not in (1, 2) or arr.shape[0] != n_widths:
+        raise ValueError(f"{name} must be (len(widths),) or (len(widths), repeats) with len(widths) = {n_widths}, "
+                         f"got shape {arr.shape}")
+    return arr
 
 
 def subspace_figure(times, bases, top, title: str) -> go.Figure:
@@ -30,6 +57,13 @@ def subspace_figure(times, bases, top, title: str) -> go.Figure:
     v = as_finite_array("top", top, ndim=2).astype(np.float64)
     if b.shape[1:] != (2, 3) or b.shape[0] != t.shape[0] or v.shape != (3, 3):
         raise ValueError(f"bases must be (T, 2, 3) with T = len(times) and top (3, 3), got {b.shape} and {v.shape}")
+    # the disk and its normal are drawn from the rows as an orthonormal pair (1e-6: far above round-off, far below
+    # what a drawing shows)
+    errors = np.linalg.norm(b @ np.swapaxes(b, 1, 2) - np.eye(2), axis=(1, 2))
+    if np.any(errors > 1e-6):
+        i = int(np.argmax(errors > 1e-6))
+        raise ValueError(f"bases[{i}] must have orthonormal rows (||B B^T - I||_F = {errors[i]:.2e})")
+    check_str("title", title)
     radius, phase = np.meshgrid(np.linspace(0, 1, 4), np.linspace(0, 2 * np.pi, 33))
     angles = np.degrees(principal_angles(np.swapaxes(b, 1, 2), v[:2].T))[:, 0]
 
@@ -104,13 +138,17 @@ def collapse_figure(t, ratios, ratios_theory, bound) -> go.Figure:
     r"""Normalised singular values :math:`\sigma_k/\sigma_1`, :math:`k\ge2` (columns 1.. of ``ratios``, ``(T, d)``) of
     the unconstrained descent (solid) and of the closed form (``ratios_theory``, dashed) against time ``t``, with
     the collapse theorem's ``bound`` on :math:`\sigma_2/\sigma_1` (dotted)."""
-    r = as_finite_array("ratios", ratios, ndim=2)
+    ta = as_finite_array("t", t, ndim=1)
+    r = _per_time("ratios", ratios, ta.shape[0], 2)
     rt = as_finite_array("ratios_theory", ratios_theory, ndim=2)
+    if rt.shape != r.shape:
+        raise ValueError(f"ratios_theory must have the shape of ratios {r.shape}, got {rt.shape}")
+    bd = _per_time("bound", bound, ta.shape[0], 1)
     names = [f"σ{k + 1}/σ1" for k in range(1, r.shape[1])]
     fig = curves(t, {n: r[:, k + 1] for k, n in enumerate(names)},
                  "Unconstrained descent: all but one singular value vanish", "time t (units of 1/‖S‖)",
                  "normalised singular value", predicted={n: rt[:, k + 1] for k, n in enumerate(names)}, log_y=True)
-    fig.add_scatter(x=as_finite_array("t", t, ndim=1), y=as_finite_array("bound", bound, ndim=1), mode="lines",
+    fig.add_scatter(x=ta, y=bd, mode="lines",
                     name="bound (eq. collapse) on σ2/σ1", line=dict(color=THEORY_COLOUR, dash="dot"))
     return fig
 
@@ -120,9 +158,12 @@ def angles_figure(t, tan_measured, tan_theory, rate: float, projector_error) -> 
     rate theorem's bound :math:`\tan\theta_1(0)e^{-\text{rate}\,t}` dotted, and the subspace distance between the
     descent and the closed form (grey), on a log axis."""
     ta = as_finite_array("t", t, ndim=1)
-    tm = as_finite_array("tan_measured", tan_measured, ndim=2)
+    tm = _per_time("tan_measured", tan_measured, ta.shape[0], 2)
     tt = as_finite_array("tan_theory", tan_theory, ndim=2)
-    err = as_finite_array("projector_error", projector_error, ndim=1)
+    if tt.shape != tm.shape:
+        raise ValueError(f"tan_theory must have the shape of tan_measured {tm.shape}, got {tt.shape}")
+    err = _per_time("projector_error", projector_error, ta.shape[0], 1)
+    rate = check_positive_float("rate", rate)
     names = [f"tan θ{i + 1}" for i in range(tm.shape[1])]
     fig = curves(ta, {n: tm[:, i] for i, n in enumerate(names)},
                  "Riemannian descent (solid) vs closed form (dashed): principal angles to the top eigenspace",
@@ -140,6 +181,10 @@ def width_gap_figure(widths, trajectory_gap, kernel_error, gap_slope: float, ker
     """The trajectory gap of the constrained random-feature network to its infinite-width dynamics and the
     feature kernel's error, against the width (``(len(widths), repeats)`` each: mean and range), log-log, with
     slope -1/2 dashed."""
+    wa = as_finite_array("widths", widths, ndim=1)
+    trajectory_gap = _width_series("trajectory_gap", trajectory_gap, wa.shape[0])
+    kernel_error = _width_series("kernel_error", kernel_error, wa.shape[0])
+    gap_slope, kernel_error_slope = _slope("gap_slope", gap_slope), _slope("kernel_error_slope", kernel_error_slope)
     gap_name, kernel_name = "trajectory gap of the learned kernel", "feature-kernel error ‖K_M − K_∞‖/‖K_∞‖"
     return loglog_measurements(widths, {gap_name: trajectory_gap, kernel_name: kernel_error},
                                "Constrained two-layer model: distance to its infinite-width dynamics", "width M",
@@ -152,13 +197,17 @@ def kernel_change_figure(widths, constrained_change, constrained_slope: float, b
     """Relative change of the tangent kernel during training against the width, log-log: the constrained read-out
     (``constrained_change``, ``(len(widths),)``), the Barlow Twins network of chapter 1 (``bt_change``,
     ``(len(widths), repeats)``), slope -1/2, and the constrained model's infinite-width value (dashed)."""
+    wa = as_finite_array("widths", widths, ndim=1)
+    constrained_change = _width_series("constrained_change", constrained_change, wa.shape[0])
+    bt_change = _width_series("bt_change", bt_change, wa.shape[0])
+    constrained_slope, bt_slope = _slope("constrained_slope", constrained_slope), _slope("bt_slope", bt_slope)
+    change_limit = check_positive_float("change_limit", change_limit, allow_zero=True)
     constrained = "constrained read-out: change of Θ = K − FFᵀ"
     bt = "Barlow Twins, both layers (chapter 1): NTK change"
     fig = loglog_measurements(widths, {constrained: constrained_change, bt: bt_change},
                               "Relative change of the tangent kernel during training", "width M",
                               "‖Θ_T − Θ_0‖ / ‖Θ_0‖", reference_slope=-0.5, reference_label="M^(-1/2)",
                               fitted_slopes={constrained: constrained_slope, bt: bt_slope})
-    wa = as_finite_array("widths", widths, ndim=1)
     fig.add_scatter(x=wa, y=np.full(wa.shape[0], float(change_limit)), mode="lines",
                     name="constrained, M → ∞ (closed form with K_∞)", line=dict(color=colour(0), dash=THEORY_DASH))
     return fig
@@ -183,7 +232,13 @@ def frozen_kernel_figure(t, frozen_ratio, exact_ratios, rate_predicted: float, w
     fr = as_finite_array("frozen_ratio", frozen_ratio, ndim=1)
     ex = as_finite_array("exact_ratios", exact_ratios, ndim=2)
     growth = as_finite_array("norm_growth", norm_growth, ndim=1)
-    start, end = (float(v) for v in as_finite_array("window", window, ndim=1))
+    win = as_finite_array("window", window, ndim=1)
+    if win.shape != (2,) or not win[0] < win[1]:
+        raise ValueError(f"window must be a pair (start, end) with start < end, got {win.tolist()}")
+    start, end = float(win[0]), float(win[1])
+    if not ta[0] <= start <= ta[-1]:
+        raise ValueError(f"window must start within t [{ta[0]:g}, {ta[-1]:g}], got start = {start:g}")
+    rate_predicted = check_positive_float("rate_predicted", rate_predicted)
     if not (fr.shape == growth.shape == ta.shape and ex.shape[0] == ta.shape[0]):
         raise ValueError(f"frozen_ratio, norm_growth and exact_ratios must have one row per time ({ta.shape[0]}), "
                          f"got {fr.shape}, {growth.shape}, {ex.shape}")
