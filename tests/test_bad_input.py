@@ -63,6 +63,7 @@ EXEMPT = {
     "dynamics.Trajectory": "a frozen result container that descend builds from checked values",
     "fitting.SlopeInterval": "a frozen result container that loglog_slope_interval builds",
     "display.BookHtmlRenderer": "plotly's renderer protocol: plotly itself calls it with a validated figure dict",
+    "validation.hashable_cache": "a decorator of the library's own factories: it takes a function, no data",
 }
 
 
@@ -535,6 +536,9 @@ for F, fn in (("validation.as_finite_array", lambda v: validation.as_finite_arra
               ("validation.check_stacked_views", lambda v: validation.check_stacked_views("w", v)),
               ("validation.check_cross_block", lambda v: validation.check_cross_block("w", v, 4))):
     arrays(F, "w", fn, SPD)
+arrays("validation.check_int_labels", "w", lambda v: validation.check_int_labels("w", v), [0.0, 1.0, 2.0])
+add("validation.check_int_labels", "fractional labels", lambda: validation.check_int_labels("w", [0.0, 1.5]), TypeError,
+    r"w must hold integer labels")
 add("validation.as_finite_array", "empty", lambda: validation.as_finite_array("w", np.zeros((0, 2))), ValueError,
     r"w must not be empty")
 add("validation.check_symmetric", "not symmetric", lambda: validation.check_symmetric("w", NON_SYMMETRIC), ValueError,
@@ -991,9 +995,9 @@ arrays(F, "labels_train", lambda v: probes.kernel_probe_accuracy(K6, CROSS6, v, 
 arrays(F, "labels_test", lambda v: probes.kernel_probe_accuracy(K6, CROSS6, LAB6, v, 0.1), LABT)
 add(F, "labels_train: float labels (compared as floats, not classes)",
     lambda: probes.kernel_probe_accuracy(K6, CROSS6, LAB6 + 0.5, LABT, 0.1), TypeError,
-    r"labels_train must hold integer class labels")
+    r"labels_train must hold integer labels")
 add(F, "labels_test: float labels", lambda: probes.kernel_probe_accuracy(K6, CROSS6, LAB6, LABT + 0.5, 0.1), TypeError,
-    r"labels_test must hold integer class labels")
+    r"labels_test must hold integer labels")
 add(F, "cross_test: wrong number of columns", lambda: probes.kernel_probe_accuracy(K6, CROSS6[:, :5], LAB6, LABT, 0.1),
     ValueError, r"cross_test must have shape")
 floats(F, "probe_ridge",
@@ -1009,7 +1013,7 @@ arrays(F, "features_test", lambda v: probes.linear_probe_accuracy(FT, v, LAB6, L
 arrays(F, "labels_train", lambda v: probes.linear_probe_accuracy(FT, FE, v, LABT, 0.1), LAB6)
 arrays(F, "labels_test", lambda v: probes.linear_probe_accuracy(FT, FE, LAB6, v, 0.1), LABT)
 add(F, "labels_train: float labels", lambda: probes.linear_probe_accuracy(FT, FE, LAB6 + 0.5, LABT, 0.1), TypeError,
-    r"labels_train must hold integer class labels")
+    r"labels_train must hold integer labels")
 add(F, "features_test: wrong number of columns", lambda: probes.linear_probe_accuracy(FT, FE[:, :1], LAB6, LABT, 0.1),
     ValueError, r"features and labels must match")
 floats(F, "probe_ridge", lambda v: probes.linear_probe_accuracy(FT, FE, LAB6, LABT, v), allow_zero=True)

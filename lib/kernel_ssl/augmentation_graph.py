@@ -20,6 +20,7 @@ import numpy as np
 from .validation import (
     as_finite_array,
     check_bool,
+    check_int_labels,
     check_no_overflow,
     check_positive_float,
     check_positive_int,
@@ -38,18 +39,7 @@ def group_labels(n_groups: int, n_views: int) -> np.ndarray:
 
 def _check_groups(groups) -> np.ndarray:
     arr = as_finite_array("groups", groups, ndim=1)
-    return _integer_labels("groups", arr)
-
-
-def _integer_labels(name: str, arr: np.ndarray) -> np.ndarray:
-    # integer labels; integral floats (e.g. 0.0, 1.0) are accepted as the integers they are, others refused: a
-    # float label would be truncated or compared as a float
-    if np.issubdtype(arr.dtype, np.integer):
-        return arr
-    if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-        return arr.astype(np.int64)
-    raise TypeError(f"{name} must hold integer labels, got dtype {arr.dtype}"
-                    + (" with non-integer values" if np.issubdtype(arr.dtype, np.floating) else ""))
+    return check_int_labels("groups", arr)
 
 
 def adjacency_from_groups(groups, self_loops: bool = False) -> np.ndarray:

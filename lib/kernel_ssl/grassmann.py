@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import cache
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +38,7 @@ from .validation import (
     as_finite_array,
     check_callable,
     check_choice,
+    check_int_labels,
     check_key,
     check_positive_float,
     check_positive_int,
@@ -45,6 +46,7 @@ from .validation import (
     check_stacked_views,
     check_str,
     check_symmetric,
+    hashable_cache,
     is_traced,
 )
 
@@ -59,21 +61,6 @@ _PAIR_LOSSES = {"contrastive": losses.squared_distance_contrastive,
 
 
 # --------------------------------------------------------------------------------------------- checks
-def _cache_hashable(fn: Callable) -> Callable:
-    """``functools.cache`` for hashable arguments; an unhashable one (a list, an array) goes to ``fn`` uncached,
-    whose own checks then name the argument (``cache`` alone would fail with "unhashable type")."""
-    cached = cache(fn)
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            hash((args, tuple(kwargs.items())))
-        except TypeError:
-            return fn(*args, **kwargs)
-        return cached(*args, **kwargs)
-    return wrapper
-
-
 def _check_operand(name: str, value) -> None:
     """Static checks of a step's operand (real numeric dtype); the finiteness check too when ``value`` is concrete
     (called eagerly): under ``jit`` (inside the descent engine) a tracer has no values to check, and none is
@@ -181,16 +168,6 @@ def ssl_matrix(x, x_prime, loss: str) -> np.ndarray:
 def _ssl_matrix(stacked: np.ndarray, omega: np.ndarray) -> np.ndarray:
     s = stacked.T @ omega @ stacked
     return (s + s.T) / 2
-
-
-def _integer_labels(name: str, labels) -> np.ndarray:
-    # class labels: integers (integral floats accepted as the integers they are); a fractional one is refused
-    arr = as_finite_array(name, labels, ndim=1)
-    if np.issubdtype(arr.dtype, np.integer):
-        return arr
-    if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-        return arr.astype(np.int64)
-    raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype} with non-integer values")
 
 
 def trace_loss(w: jnp.ndarray, s: jnp.ndarray) -> jnp.ndarray:
@@ -467,7 +444,7 @@ def fit_rate(times, tangents) -> float:
 
 
 # ------------------------------------------------------------------------ discrete descent with a retraction
-@_cache_hashable
+@hashable_cache
 def riemannian_step(loss: Callable[..., jnp.ndarray], retraction: str = "qr") -> Callable[..., jnp.ndarray]:
     r"""The step of Riemannian gradient descent on the Grassmannian for ``loss(w, *args)``, invariant under
     :math:`W\mapsto OW`, :math:`O\in O(d)`:
@@ -485,7 +462,7 @@ def riemannian_step(loss: Callable[..., jnp.ndarray], retraction: str = "qr") ->
     return step
 
 
-@_cache_hashable
+@hashable_cache
 def oja_step(retraction: str = "qr") -> Callable[..., jnp.ndarray]:
     r"""The step of Riemannian gradient descent for :math:`-\operatorname{tr}(WSW^\top)` with its gradient
     :math:`-2WS` written out, ``step(w, lr, s)``: :math:`W\leftarrow\operatorname{retr}\big(W +
@@ -699,7 +676,7 @@ def _readout_tangent_kernel(phi: jnp.ndarray, w: jnp.ndarray) -> np.ndarray:
     return np.asarray(jac @ jac.T)
 
 
-@_cache_hashable
+@hashable_cache
 def readout_loss(loss: str) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
     r"""``readout(w, features)``: the loss of the read-out :math:`W` through the network's outputs
     :math:`F=\Phi W^\top` on the stacked views, from its definition (:mod:`kernel_ssl.losses`; nothing uses
@@ -1256,9 +1233,9 @@ def probe_experiment(key: jax.Array, x, x_prime, labels, x_test, labels_test, wi
     """
     key = check_key("key", key)
     xa, xb, n = _check_pairs(x, x_prime)
-    ya = _integer_labels("labels", labels)
+    ya = check_int_labels("labels", labels)
     test = as_finite_array("x_test", x_test, ndim=2).astype(np.float64)
-    y_test = _integer_labels("labels_test", labels_test)
+    y_test = check_int_labels("labels_test", labels_test)
     if ya.shape[0] != n or test.shape[0] != y_test.shape[0] or test.shape[1] != xa.shape[1]:
         raise ValueError(f"labels must have one entry per pair and x_test {xa.shape[1]} columns with one label per "
                          f"row: got labels {ya.shape}, x_test {test.shape}, labels_test {y_test.shape}")

@@ -32,7 +32,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, wraps
 from typing import NamedTuple
 
 import jax
@@ -43,17 +42,19 @@ import scipy.linalg
 from . import dynamics, kernels, linalg, losses, models, precision
 from .augmentation_graph import adjacency_from_groups, check_adjacency, group_labels, group_projector, laplacian
 from .linalg import GramFactor
-from .probes import _class_codes, _kernel_probe_accuracy, _labels, _linear_probe_accuracy
+from .probes import _class_codes, _kernel_probe_accuracy, _linear_probe_accuracy
 from .validation import (
     as_finite_array,
     check_bool,
     check_choice,
     check_cross_block,
+    check_int_labels,
     check_key,
     check_positive_float,
     check_positive_int,
     check_same_columns,
     check_symmetric,
+    hashable_cache,
 )
 
 LOSSES = ("contrastive", "non_contrastive")
@@ -93,17 +94,11 @@ class RangeFactor(NamedTuple):
 
     def solve(self, rhs) -> np.ndarray:
         r""":math:`K^+\,\mathrm{rhs}` for ``rhs`` of shape ``(N,)`` or ``(N, k)``."""
-        r = as_finite_array("rhs", rhs).astype(np.float64)
-        if r.shape[0] != self.n:
-            raise ValueError(f"rhs must have {self.n} rows (one per training point), got shape {r.shape}")
-        coef = self.eigenvectors.T @ r
-        coef = coef / (self.eigenvalues if r.ndim == 1 else self.eigenvalues[:, None])
-        return self.eigenvectors @ coef
+        return linalg._eigen_solve(self.eigenvalues, self.eigenvectors, self.n, rhs)
 
     def inverse(self) -> np.ndarray:
         r""":math:`K^+` (symmetric, ``(N, N)``)."""
-        u = self.eigenvectors
-        return (u / self.eigenvalues) @ u.T
+        return linalg._eigen_inverse(self.eigenvalues, self.eigenvectors)
 
 
 Factor = GramFactor | RangeFactor
@@ -143,21 +138,6 @@ def _range_projector(factor) -> np.ndarray | None:
     if isinstance(factor, RangeFactor) and factor.rank < factor.n:
         return factor.projector()
     return None
-
-
-def _cache_hashable(fn):
-    """``functools.cache`` for hashable arguments; an unhashable one (a list, an array) goes to ``fn`` uncached,
-    whose own check then names the argument (``cache`` alone would fail with "unhashable type")."""
-    cached = cache(fn)
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            hash((args, tuple(kwargs.items())))
-        except TypeError:
-            return fn(*args, **kwargs)
-        return cached(*args, **kwargs)
-    return wrapper
 
 
 def _check_psd(name: str, k: np.ndarray) -> np.ndarray:
@@ -491,7 +471,7 @@ def _non_contrastive(f: jnp.ndarray, graph: jnp.ndarray, penalty) -> jnp.ndarray
 _GRAPH_LOSSES = {"contrastive": _contrastive, "non_contrastive": _non_contrastive}
 
 
-@_cache_hashable
+@hashable_cache
 def kernel_metric_step(loss: str):
     r"""The kernel model's step, :math:`B\leftarrow B-\eta\big(\nabla_F\ell(KB)+2\rho B\big)`: gradient descent on
     :math:`W` in feature space written on :math:`B` (:math:`W=B^\top\Phi`), so :math:`K` is never inverted.
@@ -503,7 +483,7 @@ def kernel_metric_step(loss: str):
     return step
 
 
-@_cache_hashable
+@hashable_cache
 def identity_metric_step(loss: str):
     r"""Gradient descent on the training outputs themselves, :math:`F\leftarrow F-\eta\big(\nabla_F\ell(F)+2\rho
     K^{-1}F\big)` (the ridge is :math:`\rho\operatorname{tr}(F^\top K^{-1}F)`), carried back to :math:`B=K^{-1}F`.
@@ -516,7 +496,7 @@ def identity_metric_step(loss: str):
     return step
 
 
-@_cache_hashable
+@hashable_cache
 def loss_and_coefficients(loss: str):
     """``observe(B, K, K_inv, graph, ridge, penalty) = (loss of F = KB without the ridge term, B)``."""
     fn = _GRAPH_LOSSES[check_choice("loss", loss, LOSSES)]
@@ -660,7 +640,7 @@ def block_ratio(kernel, groups) -> float:
     Returns ``inf`` when the between-group mean is zero to round-off (a perfectly block-diagonal kernel).
     """
     kn = kernels.normalised_kernel(kernel)
-    g = _labels("groups", groups)
+    g = check_int_labels("groups", groups)
     if g.shape[0] != kn.shape[0]:
         raise ValueError(f"groups must have one label per row of kernel ({kn.shape[0]}), got {g.shape[0]}")
     same = g[:, None] == g[None, :]
@@ -856,7 +836,7 @@ def view_panel(views, labels, n_fresh: int) -> ViewPanel:
         A :class:`ViewPanel`.
     """
     v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = _labels("labels", labels)
+    lab = check_int_labels("labels", labels)
     n_fresh = check_positive_int("n_fresh", n_fresh, maximum=v.shape[1] - 1)
     if lab.shape[0] != v.shape[0]:
         raise ValueError(f"labels must hold one label per source ({v.shape[0]}), got {lab.shape[0]}")
@@ -960,8 +940,8 @@ def probe_sweep(gram, cross_test, groups, labels, labels_test, n_labelled: int, 
     """
     k = check_symmetric("gram", gram).astype(np.float64)
     g, n_groups = _check_group_labels(groups, k.shape[0])
-    y = _labels("labels", labels)
-    yte = _labels("labels_test", labels_test)
+    y = check_int_labels("labels", labels)
+    yte = check_int_labels("labels_test", labels_test)
     cross = as_finite_array("cross_test", cross_test, ndim=2).astype(np.float64)
     if y.shape[0] != k.shape[0] or cross.shape != (yte.shape[0], k.shape[0]):
         raise ValueError(f"labels ({k.shape[0]} entries) and cross_test (n_test, {k.shape[0]}) must match gram; got "
@@ -1020,7 +1000,7 @@ def probe_experiment(kind: str, views, labels, n_ssl: int, n_views: int, n_label
     """
     check_choice("kind", kind, BASE_KERNELS)
     v = as_finite_array("views", views, ndim=3)
-    lab = _labels("labels", labels)
+    lab = check_int_labels("labels", labels)
     n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
     n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
     x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
@@ -1422,7 +1402,7 @@ def select_probes(kind: str, views, labels, n_ssl: int, n_views: int, n_labelled
     """
     check_choice("kind", kind, BASE_KERNELS)
     v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = _labels("labels", labels)
+    lab = check_int_labels("labels", labels)
     n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
     n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
     n_folds = check_positive_int("n_folds", n_folds, minimum=2)
@@ -1576,7 +1556,7 @@ def class_heatmaps(kind: str, views, labels, n_ssl: int, n_views: int, d: int, r
     """
     check_choice("kind", kind, BASE_KERNELS)
     v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = _labels("labels", labels)
+    lab = check_int_labels("labels", labels)
     n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 2)
     n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
     d = _check_dim(d, n_ssl)

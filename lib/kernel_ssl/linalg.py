@@ -130,17 +130,27 @@ class GramFactor(NamedTuple):
 
     def solve(self, rhs) -> np.ndarray:
         r""":math:`(K+\epsilon I)^{-1}\,\mathrm{rhs}` for ``rhs`` of shape ``(N,)`` or ``(N, k)``."""
-        r = as_finite_array("rhs", rhs).astype(np.float64)
-        if r.shape[0] != self.n:
-            raise ValueError(f"rhs must have {self.n} rows (one per training point), got shape {r.shape}")
-        coef = self.eigenvectors.T @ r
-        coef = coef / (self.eigenvalues if r.ndim == 1 else self.eigenvalues[:, None])
-        return self.eigenvectors @ coef
+        return _eigen_solve(self.eigenvalues, self.eigenvectors, self.n, rhs)
 
     def inverse(self) -> np.ndarray:
         r""":math:`(K+\epsilon I)^{-1}` (symmetric)."""
-        u = self.eigenvectors
-        return (u / self.eigenvalues) @ u.T
+        return _eigen_inverse(self.eigenvalues, self.eigenvectors)
+
+
+def _eigen_solve(values: np.ndarray, vectors: np.ndarray, n: int, rhs) -> np.ndarray:
+    r""":math:`U\operatorname{diag}(w)^{-1}U^\top\mathrm{rhs}` for a factor :math:`U\operatorname{diag}(w)U^\top` of an
+    ``(n, n)`` matrix (``vectors`` ``(n, r)``, ``values`` ``(r,)`` all positive): the inverse, or on the range the
+    pseudo-inverse; ``rhs`` of shape ``(n,)`` or ``(n, k)``."""
+    r = as_finite_array("rhs", rhs).astype(np.float64)
+    if r.shape[0] != n:
+        raise ValueError(f"rhs must have {n} rows (one per training point), got shape {r.shape}")
+    coef = vectors.T @ r
+    return vectors @ (coef / (values if r.ndim == 1 else values[:, None]))
+
+
+def _eigen_inverse(values: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    r""":math:`U\operatorname{diag}(w)^{-1}U^\top`, symmetric (see :func:`_eigen_solve`)."""
+    return (vectors / values) @ vectors.T
 
 
 def factor_gram(gram, jitter: float = 0.0, psd_rtol: float = PSD_RTOL,

@@ -19,18 +19,7 @@ import numpy as np
 
 from .data import one_hot
 from .linalg import MAX_CONDITION, GramFactor, factor_gram
-from .validation import as_finite_array, check_no_overflow, check_positive_float
-
-
-def _labels(name: str, labels) -> np.ndarray:
-    # class labels: integers (integral floats accepted as the integers they are); a fractional label would be a
-    # class of its own that no test label equals
-    arr = as_finite_array(name, labels, ndim=1)
-    if np.issubdtype(arr.dtype, np.integer):
-        return arr
-    if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-        return arr.astype(np.int64)
-    raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype} with non-integer values")
+from .validation import as_finite_array, check_int_labels, check_no_overflow, check_positive_float
 
 
 def _factor(gram, probe_ridge: float, max_condition: float) -> GramFactor:
@@ -86,8 +75,8 @@ def kernel_probe_accuracy(gram_train, cross_test, labels_train, labels_test, pro
     Returns:
         The fraction of test points whose largest score is their label's.
     """
-    ytr = _labels("labels_train", labels_train)
-    yte = _labels("labels_test", labels_test)
+    ytr = check_int_labels("labels_train", labels_train)
+    yte = check_int_labels("labels_test", labels_test)
     probe_ridge = check_positive_float("probe_ridge", probe_ridge, allow_zero=True)
     max_condition = check_positive_float("max_condition", max_condition)
     as_finite_array("gram_train", gram_train, ndim=2)
@@ -118,8 +107,8 @@ def linear_probe_accuracy(features_train, features_test, labels_train, labels_te
     fte = as_finite_array("features_test", features_test, ndim=2).astype(np.float64)
     check_no_overflow("features_train", ftr, np.float64, power=2, count=ftr.shape[0])   # F^T F
     check_no_overflow("features_test", fte, np.float64, power=2, count=ftr.shape[1])
-    ytr = _labels("labels_train", labels_train)
-    yte = _labels("labels_test", labels_test)
+    ytr = check_int_labels("labels_train", labels_train)
+    yte = check_int_labels("labels_test", labels_test)
     if ftr.shape[0] != ytr.shape[0] or fte.shape[0] != yte.shape[0] or ftr.shape[1] != fte.shape[1]:
         raise ValueError(f"features and labels must match: features_train {ftr.shape}, labels_train "
                          f"{ytr.shape}, features_test {fte.shape}, labels_test {yte.shape}")

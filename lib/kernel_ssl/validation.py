@@ -1,7 +1,8 @@
 """Input checks shared by every public function: each raises with the argument's name and what was expected."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -348,3 +349,34 @@ def check_size(name: str, n_entries: int, maximum: int = 2 ** 28) -> None:
     if n_entries > maximum:
         raise ValueError(f"{name} asks for an array of {n_entries:.3g} entries, more than the {maximum:.3g} this "
                          f"library allocates: lower {name}")
+
+
+def check_int_labels(name: str, labels: Any) -> np.ndarray:
+    """Check class or group labels: a finite 1-D array of integers; integral floats (0.0, 1.0) are accepted as the
+    integers they are, a fractional label is refused (it would be truncated, or be a class of its own).
+
+    Returns:
+        The labels as an integer array.
+    """
+    arr = as_finite_array(name, labels, ndim=1)
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr
+    if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    raise TypeError(f"{name} must hold integer labels (class or group), got dtype {arr.dtype}"
+                    + (" with non-integer values" if np.issubdtype(arr.dtype, np.floating) else ""))
+
+
+def hashable_cache(fn: Callable) -> Callable:
+    """``functools.cache`` for hashable arguments; an unhashable one (a list, an array) goes to ``fn`` uncached,
+    whose own checks then name the argument (``cache`` alone would fail with "unhashable type")."""
+    cached = functools.cache(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            hash((args, tuple(kwargs.items())))
+        except TypeError:
+            return fn(*args, **kwargs)
+        return cached(*args, **kwargs)
+    return wrapper
