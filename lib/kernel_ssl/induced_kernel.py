@@ -140,6 +140,23 @@ def _range_projector(factor) -> np.ndarray | None:
     return None
 
 
+def _check_sources(kind, views, labels, n_ssl, n_views, n_spare: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    # the arguments every digits experiment shares: the base kernel, the views of all sources (n_sources, n_v, m),
+    # their labels, the first n_ssl sources for SSL (n_spare at least left for testing), n_views views of each
+    check_choice("kind", kind, BASE_KERNELS)
+    v = as_finite_array("views", views, ndim=3).astype(np.float64)
+    lab = check_int_labels("labels", labels)
+    n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - n_spare)
+    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
+    return v, lab, n_ssl, n_views
+
+
+def _ssl_views(kind: str, v: np.ndarray, n_ssl: int, n_views: int) -> tuple[np.ndarray, np.ndarray, float | None]:
+    # the stacked SSL views, their group (source) labels and the RBF bandwidth set from them (training views only)
+    x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
+    return x, group_labels(n_ssl, n_views), (kernels.median_gamma(x) if kind == "rbf" else None)
+
+
 def _check_psd(name: str, k: np.ndarray) -> np.ndarray:
     # a Gram matrix: PSD to linalg.PSD_RTOL relative to its largest eigenvalue, which must be positive (a negative
     # definite "Gram matrix" would give a negative step size and a run that ascends); returns the eigenvalues
@@ -998,15 +1015,9 @@ def probe_experiment(kind: str, views, labels, n_ssl: int, n_views: int, n_label
     Returns:
         A :class:`ProbeSweep`.
     """
-    check_choice("kind", kind, BASE_KERNELS)
-    v = as_finite_array("views", views, ndim=3)
-    lab = check_int_labels("labels", labels)
-    n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
-    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
-    x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
+    v, lab, n_ssl, n_views = _check_sources(kind, views, labels, n_ssl, n_views, n_spare=1)
+    x, groups, gamma = _ssl_views(kind, v, n_ssl, n_views)
     x_test = v[n_ssl:, 0]
-    groups = group_labels(n_ssl, n_views)
-    gamma = kernels.median_gamma(x) if kind == "rbf" else None
     n_labelled = check_positive_int("n_labelled", n_labelled, maximum=n_ssl)
     dims = _check_dims(dims, n_ssl)
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
@@ -1400,11 +1411,7 @@ def select_probes(kind: str, views, labels, n_ssl: int, n_views: int, n_labelled
     Returns:
         A :class:`ProbeSelection`.
     """
-    check_choice("kind", kind, BASE_KERNELS)
-    v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = check_int_labels("labels", labels)
-    n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 1)
-    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
+    v, lab, n_ssl, n_views = _check_sources(kind, views, labels, n_ssl, n_views, n_spare=1)
     n_folds = check_positive_int("n_folds", n_folds, minimum=2)
     n_labelled = check_positive_int("n_labelled", n_labelled, minimum=n_folds, maximum=n_ssl)
     dims = _check_dims(dims, n_ssl)
@@ -1412,9 +1419,7 @@ def select_probes(kind: str, views, labels, n_ssl: int, n_views: int, n_labelled
                                          "of sources, so the representation is not unique; its ridge -> 0 limit is "
                                          "the minimum-norm target (min_norm_contrastive_target)")
     grid = tuple(check_positive_float(f"probe_ridges[{i}]", r) for i, r in enumerate(probe_ridges))
-    x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
-    groups = group_labels(n_ssl, n_views)
-    gamma = kernels.median_gamma(x) if kind == "rbf" else None
+    x, groups, gamma = _ssl_views(kind, v, n_ssl, n_views)
     k = base_gram(kind, x, x, gamma)
     cross_test = base_gram(kind, v[n_ssl:, 0], x, gamma)
     y, y_test = lab[groups], lab[n_ssl:]
@@ -1554,18 +1559,12 @@ def class_heatmaps(kind: str, views, labels, n_ssl: int, n_views: int, d: int, r
     Returns:
         A :class:`ClassHeatmaps`.
     """
-    check_choice("kind", kind, BASE_KERNELS)
-    v = as_finite_array("views", views, ndim=3).astype(np.float64)
-    lab = check_int_labels("labels", labels)
-    n_ssl = check_positive_int("n_ssl", n_ssl, minimum=2, maximum=v.shape[0] - 2)
-    n_views = check_positive_int("n_views", n_views, minimum=2, maximum=v.shape[1])
+    v, lab, n_ssl, n_views = _check_sources(kind, views, labels, n_ssl, n_views, n_spare=2)
     d = _check_dim(d, n_ssl)
     ridge = check_positive_float("ridge", ridge, allow_zero=True)
     n_train_show = check_positive_int("n_train_show", n_train_show, minimum=2, maximum=n_ssl)
     n_test_show = check_positive_int("n_test_show", n_test_show, minimum=2, maximum=v.shape[0] - n_ssl)
-    x = v[:n_ssl, :n_views].reshape(-1, v.shape[2])
-    groups = group_labels(n_ssl, n_views)
-    gamma = kernels.median_gamma(x) if kind == "rbf" else None
+    x, groups, gamma = _ssl_views(kind, v, n_ssl, n_views)
     k = base_gram(kind, x, x, gamma)
     x_test = v[n_ssl:n_ssl + n_test_show, 0]
     y_test = lab[n_ssl:n_ssl + n_test_show]
