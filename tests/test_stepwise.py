@@ -441,3 +441,20 @@ def test_deep_analytic_kernel_reduces_to_two_layers():
     np.testing.assert_allclose(nt.analytic_kernel_deep(x, x, 2), nt.analytic_kernel(x, x), rtol=1e-10)
     with pytest.raises(ValueError, match="depth"):
         nt.analytic_kernel_deep(x, x, 9)
+
+
+def test_masked_width_is_the_narrow_network():
+    # network_sweep runs every width at the widest shape with the extra units masked: the same run as
+    # train_network at that width (the first M units of the wider initialisation are the width-M initialisation)
+    xk, xk_prime, _ = data.digits_pairs(jax.random.PRNGKey(1), 30)
+    x = data.stack_views(xk, xk_prime)
+    key = jax.random.PRNGKey(3)
+    for width in (64, 100):
+        narrow = stepwise.train_network(key, x, width, 3, "barlow_twins", 1e-3, 0.05, 40)
+        masked = stepwise._train_masked(key, jnp.asarray(x), width, 128, 3, 1e-3, 0.05, 40)
+        scale = np.max(np.abs(narrow.outputs))
+        assert np.max(np.abs(masked.outputs - narrow.outputs)) <= 1e-12 * scale
+        assert np.max(np.abs(masked.outputs0 - narrow.outputs0)) <= 1e-12 * np.max(np.abs(narrow.outputs0))
+        np.testing.assert_allclose(masked.loss, narrow.loss, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(masked.cross_eigenvalues, narrow.cross_eigenvalues, rtol=1e-8, atol=1e-18)
+        assert abs(masked.hidden_change - narrow.hidden_change) <= 1e-10 * narrow.hidden_change

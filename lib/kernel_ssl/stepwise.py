@@ -459,6 +459,67 @@ def train_network(key: jax.Array, x_stacked, width: int, d: int, pair_loss: str 
                       hidden_change=float(jnp.linalg.norm(final["V"] - params0["V"]) / jnp.linalg.norm(params0["V"])))
 
 
+# Widths padded to one shape: a network of width M is the first M units of the widest network drawn from the same
+# key (models initialises in blocks, so the first M units do not depend on the total width), its other units
+# masked out of the hidden layer. Masked units output 0 and receive zero gradient, so each masked run is the
+# width-M run (up to the order of float64 sums), and every width shares one compiled program instead of one each.
+def _masked_outputs(params, mask, x):
+    h = jax.nn.relu(x @ params["V"].T / jnp.sqrt(x.shape[1])) * mask      # bias_std = 0, as in train_network
+    f = h @ params["W"].T / jnp.sqrt(jnp.sum(mask))                        # 1/sqrt(M), M the unmasked units
+    return f - f.mean(axis=0)                                                # batch-centred, as centre=True
+
+
+def _masked_loss(params, mask, x):
+    return _BARLOW_TWINS(_masked_outputs(params, mask, x))
+
+
+_masked_grad = jax.grad(_masked_loss)
+
+
+def _masked_step(state, lr, x):
+    params, mask = state
+    g = _masked_grad(params, mask, x)
+    return {name: p - lr * g[name] for name, p in params.items()}, mask
+
+
+def _masked_observe(state, x):
+    f = _masked_outputs(*state, x)
+    return _BARLOW_TWINS(f), _output_eigenvalues(f), jnp.linalg.eigvalsh(f.T @ f / f.shape[0])[::-1]
+
+
+# A compile costs about as much as 2-3 runs at width 1024 on 200 views (measured: ~1 s against ~0.4 s per run on
+# 2 cores), so a width is padded (masked) up to a wider one of the sweep when that is at most PAD_FACTOR times it:
+# doubling widths 64..1024 compile twice instead of five times, 128..512 once.
+PAD_FACTOR = 4
+
+
+def _padded_widths(widths: Sequence[int]) -> dict[int, int]:
+    # from the widest down: each width runs at the shape of the nearest group top within PAD_FACTOR
+    padded, top = {}, None
+    for w in sorted(set(widths), reverse=True):
+        top = top if top is not None and w * PAD_FACTOR >= top else w
+        padded[w] = top
+    return padded
+
+
+def _train_masked(key: jax.Array, x, width: int, max_width: int, d: int, readout_scale: float, lr: float,
+                  steps: int) -> NetworkRun:
+    # train_network(key, x, width, d, "barlow_twins", readout_scale, lr, steps) run at the padded shape (checked
+    # by tests/test_stepwise.py); arguments are checked by network_sweep
+    params0 = models._init_two_layer(key, x.shape[1], max_width, d, x.dtype)
+    params0 = dict(params0, W=readout_scale * params0["W"])
+    mask = jnp.asarray(np.arange(max_width) < width, dtype=x.dtype)
+    run = dynamics.descend(_masked_step, (params0, mask), lr, steps, args=(x,), observe=_masked_observe,
+                           record_at=dynamics.record_steps(steps))
+    values, cross, cov = run.records
+    final = {name: jnp.asarray(v) for name, v in run.final[0].items()}
+    hidden = (final["V"] - params0["V"])[:width]
+    return NetworkRun(t=run.t, cross_eigenvalues=cross, covariance_eigenvalues=cov, loss=values,
+                      outputs0=np.asarray(_masked_outputs(params0, mask, x)),
+                      outputs=np.asarray(_masked_outputs(final, mask, x)),
+                      hidden_change=float(jnp.linalg.norm(hidden) / jnp.linalg.norm(params0["V"][:width])))
+
+
 # ------------------------------------------------------------------------------------------ measurements
 def _check_series(t, values, name: str) -> tuple[np.ndarray, np.ndarray]:
     ta = as_finite_array("t", t, ndim=1).astype(np.float64)
@@ -912,7 +973,8 @@ class NetworkSweep:
 def network_sweep(key: jax.Array, x_stacked, widths: Sequence[int], d: int, kernel, readout_scale: float,
                   lr_scale: float, repeats: int = 2) -> NetworkSweep:
     r"""Train two-layer networks (Barlow Twins, batch-centred, read-out :math:`W_0 = s\mathcal N(0,1)`) at every
-    width and compare each with the kernel model run from its own initial outputs.
+    width and compare each with the kernel model run from its own initial outputs. Narrower widths run masked at
+    the shape of a wider one (:data:`PAD_FACTOR`): the same runs, fewer compiled programs.
 
     Args:
         key: the PRNG key; the network of width :math:`M`, repeat :math:`r` uses ``fold_in(fold_in(key, M), r)``.
@@ -938,8 +1000,12 @@ def network_sweep(key: jax.Array, x_stacked, widths: Sequence[int], d: int, kern
     c0_expected = expected_initial_eigenvalues(lam[:d], d, readout_scale)
     steps = int((1.3 * step_times(lam[:d], c0_expected, lr=lr)[-1] + 1 / lam[d - 1]) / lr)
     keys = [(w, r) for w in widths for r in range(check_positive_int("repeats", repeats))]
-    nets = {(w, r): train_network(jax.random.fold_in(jax.random.fold_in(key, w), r), x_stacked, w, d,
-                                  "barlow_twins", readout_scale, lr, steps) for w, r in keys}
+    check_key("key", key)
+    x = jnp.asarray(check_stacked_views("x_stacked", x_stacked))
+    readout_scale = check_positive_float("readout_scale", readout_scale)
+    padded = _padded_widths([check_positive_int("widths", w) for w in widths])
+    nets = {(w, r): _train_masked(jax.random.fold_in(jax.random.fold_in(key, w), r), x, w, padded[w], d,
+                                  readout_scale, lr, steps) for w, r in keys}
     kernel_runs = kernel_descent_batch(np.stack([nets[k].outputs0 for k in keys]), kernel, lr, steps)
     models_ = dict(zip(keys, kernel_runs, strict=True))
 
