@@ -289,3 +289,15 @@ def test_ntk_init_errors_shape_and_value():
     theta = kernels.empirical_ntk_two_layer(params, XS, XS, "erf", 0.2)
     reference = kernels.kron_identity(kernels.closed_form_ntk(XS, XS, "erf", 0.2), D)
     assert errors[1, 2] == pytest.approx(linalg.relative_frobenius_error(theta, reference), rel=RTOL)
+
+
+def test_analytic_ntk_rows_match_the_closed_form():
+    x = jax.random.normal(jax.random.PRNGKey(3), (6, 5))
+    rows = infinite_width.analytic_ntk_rows(x, [0.0, 0.5], anchor=2)
+    assert set(rows) == {(act, b) for act in models.ACTIVATIONS for b in (0.0, 0.5)}
+    for (act, b), row in rows.items():
+        np.testing.assert_allclose(row, kernels.closed_form_ntk(x[2:3], x, act, b)[0], rtol=1e-8, atol=1e-12)
+    with pytest.raises(ValueError, match=r"biases\[1\]"):
+        infinite_width.analytic_ntk_rows(x, [0.0, -1.0])
+    with pytest.raises(ValueError, match="anchor"):
+        infinite_width.analytic_ntk_rows(x, [0.0], anchor=6)
