@@ -59,3 +59,16 @@ def check(g):
     for name in ("ntk_change_slope_synthetic", "ntk_change_slope_bias_early"):
         assert (name in g) is g["side_sweeps_run"], name
         assert not g["side_sweeps_run"] or isinstance(g[name], float), name  # reported whatever they show
+
+
+# Negative controls (tests/test_negative_controls.py): predictions of a wrong theory; each must fail check(). Not
+# among them: ReLU's early kernel-change slope predicted -1 instead of -3/4 passes the band at seed 0 (-0.81 is 0.19
+# from -1, band 0.225): that band alone cannot tell the two apart; the sign-flip mechanism's does (first control).
+NEGATIVE_CONTROLS = {
+    # sign flips proportional to 1/M (as if every unit's change were O(1/sqrt M) coherent) instead of M^-1/2
+    "flip fraction M^-1": lambda g: {**g, "unit_flip_fraction_slope_predicted": -1.0},
+    # the kernel model with K_inf closing its gap like 1/M instead of M^-1/2
+    "K_inf gap M^-1": lambda g: {**g, "kernel_model_gap_slope_predicted": -1.0},
+    # erf given ReLU's -3/4 (the sign symmetry of a smooth activation ignored)
+    "erf at the ReLU rate": lambda g: {**g, "ntk_change_slope_predicted_erf": -0.75},
+}
