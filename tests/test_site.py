@@ -234,7 +234,7 @@ def test_status_page_carries_the_claims_ledger(built):
     """Every chapter's claims, with the values of this build, are on the status page, and all of them held."""
     text = text_of((HTML / "book" / "status.html").read_text())
     for nb in CHAPTERS:
-        match = re.search(rf"{nb.stem}: (\d+) of (\d+) claims hold", text)
+        match = re.search(rf"{nb.stem}\s*: (\d+) of (\d+) claims hold", text)
         assert match, f"status page has no claims ledger for {nb.stem}"
         assert int(match.group(2)) > 0 and match.group(1) == match.group(2), match.group(0)
 
