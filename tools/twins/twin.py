@@ -24,11 +24,11 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 TWINS = ROOT / ".twins"
 REPORTS = ROOT / "_build" / "twins"
-# Appended to every executed copy: whether the kernel imported neural-tangents (its budget is 1.5 GB, else 1.2 GB).
-PROBE = 'import sys\nprint("neural_tangents imported:", "neural_tangents" in sys.modules)'
-BUDGET_MB = {True: 1.5 * 1024, False: 1.2 * 1024}
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+# the same probe cell (did the kernel import neural-tangents?), budgets and peak-memory watcher as the benchmark
+from chapters import BUDGET_MB, PROBE, _kernel_peak  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -81,20 +81,6 @@ def write_kernelspec(jupyter_dir: Path, name: str, python: Path, env: dict[str, 
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
 
 
-def _watch(proc: psutil.Process, stop: threading.Event, peak: list[float]) -> None:
-    # The kernel is a child of papermill: poll the tree and keep the largest single RSS (that is the kernel's).
-    while not stop.is_set():
-        try:
-            for child in proc.children(recursive=True):
-                try:
-                    peak[0] = max(peak[0], child.memory_info().rss / 2 ** 20)
-                except psutil.Error:
-                    pass
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-
-
 def load() -> str:
     """The machine's 1-minute load and its number of CPUs (timings are only comparable with it)."""
     return f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
@@ -137,7 +123,7 @@ def execute(notebook: nbformat.NotebookNode, stem: str, out_dir: Path, kernel: s
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stop, peak = threading.Event(), [0.0]
-    watcher = threading.Thread(target=_watch, args=(psutil.Process(proc.pid), stop, peak))
+    watcher = threading.Thread(target=_kernel_peak, args=(psutil.Process(proc.pid), stop, peak))
     watcher.start()
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
