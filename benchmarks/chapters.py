@@ -46,6 +46,20 @@ def _kernel_peak(proc: psutil.Process, stop: threading.Event, peak: list[float])
         time.sleep(0.05)
 
 
+def run_watched(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes]:
+    """Run ``cmd`` (a papermill execution) and return (wall seconds, peak MB of its kernel, exit code, stderr)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stop, peak = threading.Event(), [0.0]
+    watcher = threading.Thread(target=_kernel_peak, args=(psutil.Process(proc.pid), stop, peak))
+    watcher.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    stop.set()
+    watcher.join()
+    return elapsed, peak[0], proc.returncode, err
+
+
 def _imports_neural_tangents(executed: Path) -> bool:
     out = nbformat.read(str(executed), as_version=4).cells[-1].get("outputs", [])
     return any("neural_tangents imported: True" in o.get("text", "") for o in out)
@@ -62,19 +76,11 @@ def run_chapter(path: Path, quick: bool) -> tuple[float, float, int, bool]:
         nbformat.write(nb, str(probed))
         cmd = [sys.executable, "-m", "papermill", str(probed), str(executed), "--cwd",
                str(path.parent), "-p", "quick", str(quick), "-p", "seed", "0", "--no-progress-bar"]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        stop, peak = threading.Event(), [0.0]
-        watcher = threading.Thread(target=_kernel_peak, args=(psutil.Process(proc.pid), stop, peak))
-        watcher.start()
-        _, err = proc.communicate()
-        elapsed = time.perf_counter() - start
-        stop.set()
-        watcher.join()
-        if proc.returncode:
+        elapsed, peak, returncode, err = run_watched(cmd, env)
+        if returncode:
             print(err.decode()[-2000:], file=sys.stderr)
-            return elapsed, peak[0], proc.returncode, False
-        return elapsed, peak[0], proc.returncode, _imports_neural_tangents(executed)
+            return elapsed, peak, returncode, False
+        return elapsed, peak, returncode, _imports_neural_tangents(executed)
 
 
 def main() -> None:

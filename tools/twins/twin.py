@@ -13,13 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
-import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 TWINS = ROOT / ".twins"
@@ -28,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 # the same probe cell (did the kernel import neural-tangents?), budgets and peak-memory watcher as the benchmark
-from chapters import BUDGET_MB, PROBE, _kernel_peak  # noqa: E402
+from chapters import BUDGET_MB, PROBE, _imports_neural_tangents, run_watched  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -120,25 +117,16 @@ def execute(notebook: nbformat.NotebookNode, stem: str, out_dir: Path, kernel: s
     env = dict(env if env is not None else os.environ)
     env["JUPYTER_PATH"] = str(jupyter_dir)
     before = load()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stop, peak = threading.Event(), [0.0]
-    watcher = threading.Thread(target=_kernel_peak, args=(psutil.Process(proc.pid), stop, peak))
-    watcher.start()
-    _, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    stop.set()
-    watcher.join()
+    seconds, peak_mb, returncode, err = run_watched(cmd, env)
     uses_nt = False
-    if proc.returncode:
+    if returncode:
         lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
-        status = "fail: " + (lines[-1][:300] if lines else f"papermill exited {proc.returncode}")
+        status = "fail: " + (lines[-1][:300] if lines else f"papermill exited {returncode}")
         (out_dir / f"{stem}.stderr.txt").write_text(err.decode(errors="replace"))
     else:
         status = "pass"
-        outputs = nbformat.read(str(executed), as_version=4).cells[-1].get("outputs", [])
-        uses_nt = any("neural_tangents imported: True" in o.get("text", "") for o in outputs)
-    return ChapterRun(stem, status, round(seconds, 1), round(peak[0]), uses_nt, BUDGET_MB[uses_nt],
+        uses_nt = _imports_neural_tangents(executed)
+    return ChapterRun(stem, status, round(seconds, 1), round(peak_mb), uses_nt, BUDGET_MB[uses_nt],
                       f"{before} before, {load()} after"), executed
 
 
