@@ -685,6 +685,17 @@ def chapter_widths(quick: bool, max_init_exponent: int, max_train_exponent: int,
                          other=other[:2] if quick else other, other_repeats=1 if quick else repeats, erf=other)
 
 
+def _check_sweep(widths, d, activation, lr, early_steps, steps, repeats) -> tuple[list[int], int, float, np.ndarray,
+                                                                                  int]:
+    # the arguments the chapter's two width sweeps (kernel_stays_put, compare_losses) share, in their order
+    widths = _check_widths(widths)
+    d = check_positive_int("d", d)
+    _check_network(activation, 0.0)
+    lr = check_positive_float("lr", lr)
+    record_at = _check_horizons(early_steps, steps)
+    return widths, d, lr, record_at, check_positive_int("repeats", repeats)
+
+
 def _check_horizons(early_steps: int, steps: int) -> np.ndarray:
     """The recorded steps of a run with an early horizon: every ``early_steps`` up to ``steps`` (a multiple)."""
     early_steps = check_positive_int("early_steps", early_steps)
@@ -748,12 +759,7 @@ def kernel_stays_put(key: jax.Array, pairs: tuple, widths: Sequence[int], d: int
     check_key("key", key)
     xs = _check_pairs("pairs", pairs)
     _check_loss("barlow_twins", xs.shape[0] // 2, None)
-    widths = _check_widths(widths)
-    d = check_positive_int("d", d)
-    _check_network(activation, 0.0)
-    lr = check_positive_float("lr", lr)
-    record_at = _check_horizons(early_steps, steps)
-    repeats = check_positive_int("repeats", repeats)
+    widths, d, lr, record_at, repeats = _check_sweep(widths, d, activation, lr, early_steps, steps, repeats)
     bt = {"bt": _Objective("barlow_twins", None, check_bool("with_kernel_model", with_kernel_model))}
     sweep = _width_sweep(key, xs, widths, d, bt, lr, record_at, activation, 0.0, repeats)["bt"]
     return KernelStaysPut(sweep=sweep, early_time=lr * early_steps, converged_time=lr * steps)
@@ -807,11 +813,6 @@ def compare_losses(key: jax.Array, pairs: tuple, loss_names: Mapping[str, str], 
         raise TypeError("loss_names must be a non-empty mapping from labels to loss names")
     objectives = {label: _Objective(name, _check_loss(name, xs.shape[0] // 2, targets), name == SUPERVISED)
                   for label, name in loss_names.items()}
-    widths = _check_widths(widths)
-    d = check_positive_int("d", d)
-    _check_network(activation, 0.0)
-    lr = check_positive_float("lr", lr)
-    record_at = _check_horizons(early_steps, steps)
-    repeats = check_positive_int("repeats", repeats)
+    widths, d, lr, record_at, repeats = _check_sweep(widths, d, activation, lr, early_steps, steps, repeats)
     sweeps = _width_sweep(key, xs, widths, d, objectives, lr, record_at, activation, 0.0, repeats)
     return LossComparison(sweeps=sweeps, early_time=lr * early_steps, converged_time=lr * steps)
