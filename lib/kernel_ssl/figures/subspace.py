@@ -134,15 +134,22 @@ def rate_figure(gaps, measured, predicted, title: str) -> go.Figure:
                                mode="markers")
 
 
+def _measured_and_theory(name: str, measured, theory_name: str, theory, n_times: int) -> tuple[np.ndarray,
+                                                                                              np.ndarray]:
+    # a (T, d) measurement (at least 2 columns) and its prediction of the same shape
+    m = _per_time(name, measured, n_times, 2)
+    th = as_finite_array(theory_name, theory, ndim=2)
+    if th.shape != m.shape:
+        raise ValueError(f"{theory_name} must have the shape of {name} {m.shape}, got {th.shape}")
+    return m, th
+
+
 def collapse_figure(t, ratios, ratios_theory, bound) -> go.Figure:
     r"""Normalised singular values :math:`\sigma_k/\sigma_1`, :math:`k\ge2` (columns 1.. of ``ratios``, ``(T, d)``) of
     the unconstrained descent (solid) and of the closed form (``ratios_theory``, dashed) against time ``t``, with
     the collapse theorem's ``bound`` on :math:`\sigma_2/\sigma_1` (dotted)."""
     ta = as_finite_array("t", t, ndim=1)
-    r = _per_time("ratios", ratios, ta.shape[0], 2)
-    rt = as_finite_array("ratios_theory", ratios_theory, ndim=2)
-    if rt.shape != r.shape:
-        raise ValueError(f"ratios_theory must have the shape of ratios {r.shape}, got {rt.shape}")
+    r, rt = _measured_and_theory("ratios", ratios, "ratios_theory", ratios_theory, ta.shape[0])
     bd = _per_time("bound", bound, ta.shape[0], 1)
     names = [f"σ{k + 1}/σ1" for k in range(1, r.shape[1])]
     fig = curves(t, {n: r[:, k + 1] for k, n in enumerate(names)},
@@ -158,10 +165,7 @@ def angles_figure(t, tan_measured, tan_theory, rate: float, projector_error) -> 
     rate theorem's bound :math:`\tan\theta_1(0)e^{-\text{rate}\,t}` dotted, and the subspace distance between the
     descent and the closed form (grey), on a log axis."""
     ta = as_finite_array("t", t, ndim=1)
-    tm = _per_time("tan_measured", tan_measured, ta.shape[0], 2)
-    tt = as_finite_array("tan_theory", tan_theory, ndim=2)
-    if tt.shape != tm.shape:
-        raise ValueError(f"tan_theory must have the shape of tan_measured {tm.shape}, got {tt.shape}")
+    tm, tt = _measured_and_theory("tan_measured", tan_measured, "tan_theory", tan_theory, ta.shape[0])
     err = _per_time("projector_error", projector_error, ta.shape[0], 1)
     rate = check_positive_float("rate", rate)
     names = [f"tan θ{i + 1}" for i in range(tm.shape[1])]
