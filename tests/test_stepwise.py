@@ -458,3 +458,82 @@ def test_masked_width_is_the_narrow_network():
         np.testing.assert_allclose(masked.loss, narrow.loss, rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(masked.cross_eigenvalues, narrow.cross_eigenvalues, rtol=1e-8, atol=1e-18)
         assert abs(masked.hidden_change - narrow.hidden_change) <= 1e-10 * narrow.hidden_change
+
+
+def test_pair_identity_errors_are_round_off_and_name_bad_input():
+    x, xp = _pairs(11)
+    w = 0.3 * np.random.default_rng(11).standard_normal((3, x.shape[1]))
+    loss_error, grad_error = stepwise.pair_identity_errors(x, xp, w)
+    assert 0 <= loss_error <= 1e-13 and 0 <= grad_error <= 1e-13, (loss_error, grad_error)
+    with pytest.raises(ValueError, match="w"):
+        stepwise.pair_identity_errors(x, xp, w[:, :-1])
+    with pytest.raises(ValueError, match="x_prime"):
+        stepwise.pair_identity_errors(x, xp[:-1], w)
+
+
+def test_staircases_in_one_program_are_the_separate_runs():
+    # _kernel_staircases batches kernels and step sizes and freezes each run at its own length: each staircase is
+    # kernel_staircase's (the batched kernels change the order of float64 sums only)
+    phi, k = _features_and_kernel(12)
+    k2 = k + 0.5 * np.eye(k.shape[0])
+    g = np.random.default_rng(12).standard_normal((k.shape[0], 2))
+    specs = [stepwise._StaircaseSpec(k, g, [1e-3, 1e-5], 0.02), stepwise._StaircaseSpec(k2, g, [1e-4], 0.05, True)]
+    together = stepwise._kernel_staircases(specs, 2)
+    assert together[0].runs[0].t.shape != together[1].runs[0].t.shape   # different lengths, one program
+    for spec, joint in zip(specs, together, strict=True):
+        alone = stepwise.kernel_staircase(spec.kernel, spec.g_unit, spec.alphas, 2, spec.lr_scale, spec.gd_prediction)
+        assert joint.lr == alone.lr
+        for a, b in zip(alone.runs, joint.runs, strict=True):
+            np.testing.assert_array_equal(a.t, b.t)
+            np.testing.assert_allclose(b.eigenvalues, a.eigenvalues, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(b.final, a.final, rtol=1e-10, atol=1e-14 * np.max(np.abs(a.final)))
+    with pytest.raises(ValueError, match="shape"):
+        stepwise._kernel_staircases([specs[0], stepwise._StaircaseSpec(k[:-2, :-2], g[:-2], [1e-3], 0.02)], 2)
+
+
+def test_covariance_eigenvalues_are_c_times_rho_when_sigma_shares_the_modes():
+    # Sigma = Gamma + sigma^2 I shares Gamma's eigenvectors, so from an aligned start the embedding covariance
+    # W Sigma W^T has the eigenvalues c_j rho_j exactly, with rho_j = 1 + sigma^2 / gamma_j
+    x, xp = _pairs(13)
+    gamma = spectra.pair_cross_correlation(x, xp)
+    sigma = gamma + 0.01 * np.eye(gamma.shape[0])
+    values, vectors = spectra.top_modes(gamma, 3)
+    rho = stepwise.covariance_ratios(gamma, sigma, 3)
+    np.testing.assert_allclose(rho, 1 + 0.01 / values, rtol=1e-12)
+    s0 = np.array([1e-3, 2e-3, 1.5e-3])
+    lr = 0.02 / values[0]
+    run = stepwise.linear_descent_batch((s0[:, None] * vectors.T)[None], gamma, lr, 2000, covariances=sigma)[0]
+    c = stepwise.logistic_eigenvalues(run.t, values, values * s0 ** 2, lr=lr)
+    np.testing.assert_allclose(run.covariance_eigenvalues, -np.sort(-c * rho, axis=1), rtol=1e-8, atol=1e-12)
+    # the comparison and its panel carry the prediction; the figures draw it in a third panel
+    cmp = stepwise.compare(run.t, run.eigenvalues, run.loss, values, values * s0 ** 2, lr,
+                           covariance_eigenvalues=run.covariance_eigenvalues, covariance_ratios=rho)
+    panel = stepwise.staircase_panel(cmp, 50)
+    np.testing.assert_allclose(panel["covariance_eigenvalues"], panel["predicted_covariance_eigenvalues"],
+                               rtol=1e-8, atol=1e-12)
+    from kernel_ssl import figures
+    fig = figures.staircase_figure(**panel)
+    on_third = [tr for tr in fig.data if tr.yaxis == "y3"]
+    theory = [tr for tr in on_third if tr.name.endswith("theory")]
+    assert len(on_third) == 6 and len(theory) == 3, [tr.name for tr in on_third]
+    assert all(tr.line.dash == "dash" for tr in theory) and all(tr.line.dash != "dash" for tr in on_third
+                                                                  if tr not in theory)
+    slider = figures.staircase_slider({("a", "b"): panel, ("a2", "b"): panel}, "first", "second", "t")
+    assert sum(tr.yaxis == "y3" for tr in slider.data) == 2 * 6 and "yaxis3" in slider.layout
+    with pytest.raises(ValueError, match="covariance_ratios"):
+        stepwise.compare(run.t, run.eigenvalues, run.loss, values, values * s0 ** 2, lr,
+                         covariance_eigenvalues=run.covariance_eigenvalues)
+    with pytest.raises(ValueError, match="covariances"):
+        stepwise.linear_descent_batch((s0[:, None] * vectors.T)[None], gamma, lr, 10, covariances=sigma[:-1, :-1])
+    with pytest.raises(ValueError, match="covariance"):
+        stepwise.covariance_ratios(gamma, sigma[:-1, :-1], 3)
+
+
+def test_view_covariance_is_the_covariance_of_the_stacked_views():
+    x, xp = _pairs(14)
+    xs = np.vstack([x, xp])
+    np.testing.assert_allclose(stepwise.view_covariance(x, xp), np.cov(xs.T, bias=True), rtol=1e-12, atol=1e-15)
+    sig = stepwise.synthetic_covariances(jax.random.PRNGKey(0), 4000, 6, [0.5])[0.5]
+    # a shared signal of variance 0.5^(k-1) plus noise of variance 0.01 (in a random basis): the eigenvalues of
+    # Sigma are about 0.5^(k-1) + 0.01, within sampling error (about sqrt(2 / 4000) = 2%; 10% allowed)
+    np.testing.assert_allclose(np.linalg.eigvalsh(sig)[::-1], 0.5 ** np.arange(6) + 0.01, rtol=0.1)

@@ -242,6 +242,29 @@ def staircase_loss(eigenvalues) -> np.ndarray:
     return np.sum((1.0 - e) ** 2, axis=-1)
 
 
+def _pair_loss(w, x, x_prime):
+    return losses.barlow_twins_theory(x @ w.T, x_prime @ w.T)
+
+
+_pair_loss_and_grad = jax.jit(jax.value_and_grad(_pair_loss))
+
+
+def pair_identity_errors(x, x_prime, w) -> tuple[float, float]:
+    r"""Relative round-off of the two identities the linear model rests on, at the weights ``w`` (``(d, m)``): the loss
+    of the pairs ``x``, ``x_prime`` (``(n, m)`` each) against :math:`\lVert W\Gamma W^\top - I\rVert_F^2`, and its
+    autodiff gradient against :math:`4(W\Gamma W^\top - I)W\Gamma` (one compiled program for both)."""
+    xa, xpa = as_finite_array("x", x, ndim=2), as_finite_array("x_prime", x_prime, ndim=2)
+    wa = as_finite_array("w", w, ndim=2)
+    if xa.shape != xpa.shape or wa.shape[1] != xa.shape[1]:
+        raise ValueError(f"x, x_prime (n, m) and w (d, m) must match, got {xa.shape}, {xpa.shape} and {wa.shape}")
+    gamma = spectra.pair_cross_correlation(xa, xpa)
+    c = wa @ gamma @ wa.T
+    value, grad = _pair_loss_and_grad(jnp.asarray(wa), jnp.asarray(xa), jnp.asarray(xpa))
+    identity = np.eye(wa.shape[0])
+    return (float(abs(float(value) - np.sum((c - identity) ** 2)) / float(value)),
+            linalg.relative_frobenius_error(4 * (c - identity) @ wa @ gamma, np.asarray(grad)))
+
+
 # ------------------------------------------------------------------------------------------ initialisations
 def initial_weights(key: jax.Array, d: int, m: int, alpha: float) -> jnp.ndarray:
     r""":math:`W_0` with i.i.d. :math:`\mathcal N(0,\alpha^2)` entries, shape ``(d, m)`` (drawn by
@@ -266,17 +289,22 @@ def initial_outputs(key: jax.Array, kernel, d: int, alpha: float) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ simulations
 @dataclass(frozen=True)
 class Staircase:
-    """A simulated run: effective times ``t`` (``(R,)``, starting at 0), the eigenvalues of :math:`C` at each
-    recorded time (``(R, d)``, descending), the loss, and the final parameters (``W`` or ``F``)."""
+    r"""A simulated run: effective times ``t`` (``(R,)``, starting at 0), the eigenvalues of :math:`C` at each
+    recorded time (``(R, d)``, descending), the loss, the final parameters (``W`` or ``F``), and, for a linear run
+    given the views' covariance :math:`\Sigma`, the eigenvalues of the embedding covariance :math:`W\Sigma W^\top`
+    (``(R, d)``, descending; else None)."""
     t: np.ndarray
     eigenvalues: np.ndarray
     loss: np.ndarray
     final: np.ndarray
+    covariance_eigenvalues: np.ndarray | None = None
 
 
 def _staircases(run: dynamics.Trajectory, finals) -> list[Staircase]:
-    eigs = np.asarray(run.records)
-    return [Staircase(t=run.t, eigenvalues=eigs[b], loss=staircase_loss(eigs[b]), final=np.asarray(finals[b]))
+    eigs, cov = (run.records, None) if not isinstance(run.records, tuple) else run.records
+    eigs = np.asarray(eigs)
+    return [Staircase(t=run.t, eigenvalues=eigs[b], loss=staircase_loss(eigs[b]), final=np.asarray(finals[b]),
+                      covariance_eigenvalues=None if cov is None else np.asarray(cov[b]))
             for b in range(eigs.shape[0])]
 
 
@@ -292,6 +320,17 @@ def _linear_eigenvalues(state):
     return jnp.linalg.eigvalsh(w @ gamma @ w.T)[::-1]
 
 
+def _linear_step_with_covariance(state, lr):
+    # the views' covariance Sigma rides along, unchanged: only the observer reads it
+    w, gamma, sigma = state
+    return _linear_step((w, gamma), lr) + (sigma,)
+
+
+def _linear_eigenvalues_with_covariance(state):
+    w, gamma, sigma = state
+    return _linear_eigenvalues((w, gamma)), jnp.linalg.eigvalsh(w @ sigma @ w.T)[::-1]
+
+
 def linear_descent(w0, gamma, lr: float, steps: int, record_every: int = 1) -> Staircase:
     r"""Gradient descent :math:`W\leftarrow W - 4\eta(W\Gamma W^\top-I)W\Gamma` from ``w0`` (``(d, m)``), recording the
     eigenvalues of :math:`C = W\Gamma W^\top` every ``record_every`` steps. Exactly the training of :math:`f = Wx` on
@@ -299,21 +338,35 @@ def linear_descent(w0, gamma, lr: float, steps: int, record_every: int = 1) -> S
     return linear_descent_batch(np.asarray(w0)[None], gamma, lr, steps, record_every)[0]
 
 
-def linear_descent_batch(w0s, gammas, lr: float, steps: int, record_every: int = 1) -> list[Staircase]:
-    """:func:`linear_descent` for a batch of initialisations ``(B, d, m)`` and one ``gamma`` ``(m, m)`` or a batch
-    ``(B, m, m)``, in one compiled program."""
-    w = as_finite_array("w0s", w0s, ndim=3)
-    g = as_finite_array("gammas", gammas)
+def _batch_of_symmetric(name: str, values, w: np.ndarray) -> np.ndarray:
+    # one (m, m) matrix for the whole batch or one per member (B, m, m), symmetric, matching w0s (B, d, m)
+    g = as_finite_array(name, values)
     if g.ndim not in (2, 3):
-        raise ValueError(f"gammas must be (m, m) or (B, m, m), got shape {g.shape}")
+        raise ValueError(f"{name} must be (m, m) or (B, m, m), got shape {g.shape}")
     for b, gb in enumerate(g[None] if g.ndim == 2 else g):
-        check_symmetric("gammas" if g.ndim == 2 else f"gammas[{b}]", gb)
+        check_symmetric(name if g.ndim == 2 else f"{name}[{b}]", gb)
     g = np.broadcast_to(g, (w.shape[0],) + g.shape) if g.ndim == 2 else g
     if g.shape[0] != w.shape[0] or g.shape[1] != w.shape[2]:
-        raise ValueError(f"w0s (B, d, m) and gammas (B, m, m) must match, got {w.shape} and {g.shape}")
+        raise ValueError(f"w0s (B, d, m) and {name} (B, m, m) must match, got {w.shape} and {g.shape}")
+    return g
+
+
+def linear_descent_batch(w0s, gammas, lr: float, steps: int, record_every: int = 1,
+                         covariances=None) -> list[Staircase]:
+    r""":func:`linear_descent` for a batch of initialisations ``(B, d, m)`` and one ``gamma`` ``(m, m)`` or a batch
+    ``(B, m, m)``, in one compiled program. With ``covariances`` (the views' covariance :math:`\Sigma`, ``(m, m)``
+    or ``(B, m, m)``) it also records the eigenvalues of the embedding covariance :math:`W\Sigma W^\top`."""
+    w = as_finite_array("w0s", w0s, ndim=3)
+    g = _batch_of_symmetric("gammas", gammas, w)
     record_at = dynamics.record_steps(steps, every=record_every)
-    run = dynamics.descend(_linear_step, (jnp.asarray(w), jnp.asarray(g)), lr, steps,
-                           observe=_linear_eigenvalues, record_at=record_at, batched=True)
+    if covariances is None:
+        run = dynamics.descend(_linear_step, (jnp.asarray(w), jnp.asarray(g)), lr, steps,
+                               observe=_linear_eigenvalues, record_at=record_at, batched=True)
+    else:
+        sigma = _batch_of_symmetric("covariances", covariances, w)
+        run = dynamics.descend(_linear_step_with_covariance, (jnp.asarray(w), jnp.asarray(g), jnp.asarray(sigma)),
+                               lr, steps, observe=_linear_eigenvalues_with_covariance, record_at=record_at,
+                               batched=True)
     return _staircases(run, run.final[0])
 
 
@@ -624,9 +677,11 @@ def log_spaced_indices(t, n_points: int = 200) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ comparisons
 @dataclass(frozen=True)
 class Comparison:
-    """A measured run beside its prediction: recorded times ``t``, eigenvalues of :math:`C` ``(R, d)`` and loss;
+    r"""A measured run beside its prediction: recorded times ``t``, eigenvalues of :math:`C` ``(R, d)`` and loss;
     the modes' eigenvalues ``gammas`` and effective starts ``c0`` (``(d,)``); ``lr`` if the predictions iterate the
-    exact gradient-descent map (None: gradient flow); the predicted step times."""
+    exact gradient-descent map (None: gradient flow); the predicted step times; for a linear run that recorded them,
+    the eigenvalues of the embedding covariance ``(R, d)`` and the ratios
+    :math:`\rho_j = v_j^\top\Sigma v_j/\gamma_j` that predict them (:func:`covariance_ratios`; else None)."""
     t: np.ndarray
     eigenvalues: np.ndarray
     loss: np.ndarray
@@ -634,6 +689,8 @@ class Comparison:
     c0: np.ndarray
     lr: float | None
     predicted_times: np.ndarray
+    covariance_eigenvalues: np.ndarray | None = None
+    covariance_ratios: np.ndarray | None = None
 
     @property
     def measured_times(self) -> np.ndarray:
@@ -647,21 +704,69 @@ class Comparison:
         return np.abs(self.predicted_times - measured) / measured
 
 
-def compare(t, eigenvalues, loss, gammas, c0, lr: float | None = None) -> Comparison:
-    """A :class:`Comparison` of a recorded run with the logistic prediction from ``gammas`` and ``c0``."""
+def compare(t, eigenvalues, loss, gammas, c0, lr: float | None = None, covariance_eigenvalues=None,
+            covariance_ratios=None) -> Comparison:
+    """A :class:`Comparison` of a recorded run with the logistic prediction from ``gammas`` and ``c0`` (and of its
+    embedding-covariance eigenvalues, ``(R, d)``, with the prediction from ``covariance_ratios``, ``(d,)``)."""
+    if (covariance_eigenvalues is None) != (covariance_ratios is None):
+        raise ValueError("covariance_eigenvalues and covariance_ratios go together: give both or neither")
+    cov = rho = None
+    if covariance_eigenvalues is not None:
+        cov = as_finite_array("covariance_eigenvalues", covariance_eigenvalues, ndim=2)
+        rho = _positive_vector("covariance_ratios", covariance_ratios)
+        if cov.shape != np.shape(eigenvalues) or rho.shape != np.shape(gammas):
+            raise ValueError(f"covariance_eigenvalues must have the shape of eigenvalues {np.shape(eigenvalues)} and "
+                             f"covariance_ratios that of gammas {np.shape(gammas)}, got {cov.shape} and {rho.shape}")
     return Comparison(t=np.asarray(t), eigenvalues=np.asarray(eigenvalues), loss=np.asarray(loss),
-                      gammas=np.asarray(gammas), c0=np.asarray(c0), lr=lr, predicted_times=step_times(gammas, c0, lr))
+                      gammas=np.asarray(gammas), c0=np.asarray(c0), lr=lr, predicted_times=step_times(gammas, c0, lr),
+                      covariance_eigenvalues=cov, covariance_ratios=rho)
+
+
+def covariance_ratios(gamma, covariance, d: int) -> np.ndarray:
+    r"""The embedding covariance predicted from the embedding eigenvalues, mode by mode: with :math:`W = SV_d^\top`
+    (the aligned start, and a rotation of it after the steps), :math:`W\Sigma W^\top = S\,V_d^\top\Sigma V_d\,S`, whose
+    diagonal is :math:`s_j^2v_j^\top\Sigma v_j = c_j\rho_j` with :math:`\rho_j = v_j^\top\Sigma v_j/\gamma_j` (since
+    :math:`c_j = \gamma_js_j^2`); its eigenvalues are these up to the off-diagonal :math:`v_i^\top\Sigma v_j`, which
+    vanish when :math:`\Sigma` and :math:`\Gamma` share eigenvectors.
+
+    Args:
+        gamma: :math:`\Gamma`, ``(m, m)``.
+        covariance: the views' covariance :math:`\Sigma` (:func:`view_covariance`), ``(m, m)``.
+        d: the number of modes.
+
+    Returns:
+        :math:`\rho_1..\rho_d`, ``(d,)``.
+    """
+    sigma = check_symmetric("covariance", covariance)
+    values, vectors = spectra.top_modes(gamma, check_positive_int("d", d))
+    if sigma.shape != (vectors.shape[0],) * 2:
+        raise ValueError(f"covariance must be (m, m) = {(vectors.shape[0],) * 2} like gamma, got {sigma.shape}")
+    return np.einsum("ij,ik,kj->j", vectors, sigma, vectors) / values
+
+
+def view_covariance(x, x_prime) -> np.ndarray:
+    r""":math:`\Sigma = \frac1N\tilde X_c^\top\tilde X_c`, the covariance of the :math:`N = 2n` stacked views (centred
+    over the views, as the embeddings are), ``(m, m)``: the embedding covariance of :math:`f = Wx` is
+    :math:`W\Sigma W^\top`."""
+    xs = np.asarray(data.stack_views(x, x_prime), dtype=np.float64)
+    xc = xs - xs.mean(axis=0)
+    return xc.T @ xc / xs.shape[0]
 
 
 def staircase_panel(cmp: Comparison, n_points: int = 300) -> dict[str, np.ndarray]:
     """About ``n_points`` log-spaced records of a comparison and its predicted curves, as the keyword arguments of
     :func:`kernel_ssl.figures.staircase_figure` (``t, loss, eigenvalues, predicted_loss, predicted_eigenvalues,
-    predicted_times``)."""
+    predicted_times``, and ``covariance_eigenvalues, predicted_covariance_eigenvalues`` if the comparison has the
+    embedding covariance: :math:`c_j(t)\rho_j` sorted in descending order, as the measured eigenvalues are)."""
     idx = log_spaced_indices(cmp.t, n_points)
     theory = logistic_eigenvalues(cmp.t[idx], cmp.gammas, cmp.c0, lr=cmp.lr)
-    return dict(t=cmp.t[idx], loss=cmp.loss[idx], eigenvalues=cmp.eigenvalues[idx],
-                predicted_loss=staircase_loss(theory), predicted_eigenvalues=theory,
-                predicted_times=cmp.predicted_times)
+    panel = dict(t=cmp.t[idx], loss=cmp.loss[idx], eigenvalues=cmp.eigenvalues[idx],
+                 predicted_loss=staircase_loss(theory), predicted_eigenvalues=theory,
+                 predicted_times=cmp.predicted_times)
+    if cmp.covariance_eigenvalues is not None:
+        panel.update(covariance_eigenvalues=cmp.covariance_eigenvalues[idx],
+                     predicted_covariance_eigenvalues=-np.sort(-theory * cmp.covariance_ratios[None, :], axis=1))
+    return panel
 
 
 def predicted_step_count(cmp: Comparison, n_points: int = 3000) -> int:
@@ -727,6 +832,15 @@ def synthetic_gammas(key: jax.Array, n_pairs: int, input_dim: int, gaps: Sequenc
                                                                     noise_std=noise_std)) for r in gaps}
 
 
+def synthetic_covariances(key: jax.Array, n_pairs: int, input_dim: int, gaps: Sequence[float],
+                          noise_std: float = 0.1) -> dict[float, np.ndarray]:
+    r"""The views' covariance :math:`\Sigma` (:func:`view_covariance`) of the pairs of :func:`synthetic_gammas`
+    (the same arguments, the same draws), one per gap: about :math:`\Gamma + \sigma^2I` for noise of standard
+    deviation :math:`\sigma` = ``noise_std``."""
+    return {r: view_covariance(*data.synthetic_pairs(key, n_pairs, r ** np.arange(input_dim), noise_std=noise_std))
+            for r in gaps}
+
+
 @dataclass(frozen=True)
 class StaircaseGrid:
     """Linear runs on a grid of initialisation scales and eigengaps: ``runs[(alpha, gap)]`` compared with the
@@ -737,7 +851,7 @@ class StaircaseGrid:
 
 
 def staircase_grid(gammas_by_gap: Mapping[float, np.ndarray], alphas: Sequence[float], direction, d: int,
-                   lr_scale: float) -> StaircaseGrid:
+                   lr_scale: float, covariances_by_gap: Mapping[float, np.ndarray] | None = None) -> StaircaseGrid:
     r"""Train :math:`f = Wx` from :math:`W_0 = \alpha G` for every :math:`(\alpha, r)`, in one compiled batch.
 
     Args:
@@ -746,6 +860,8 @@ def staircase_grid(gammas_by_gap: Mapping[float, np.ndarray], alphas: Sequence[f
         direction: :math:`G`, ``(d, m)``.
         d: the embedding dimension.
         lr_scale: :math:`\eta\gamma_1` for the largest :math:`\gamma_1` of the grid.
+        covariances_by_gap: the views' covariance :math:`\Sigma` per eigengap (:func:`synthetic_covariances`), to
+            record the embedding covariance too and predict it (:func:`covariance_ratios`); None: not recorded.
 
     Returns:
         A :class:`StaircaseGrid`; runs last 1.2 times the latest predicted step plus :math:`1/\gamma_d`.
@@ -755,9 +871,17 @@ def staircase_grid(gammas_by_gap: Mapping[float, np.ndarray], alphas: Sequence[f
     c0 = {(a, r): _linear_starts([a], direction, *modes[r])[0] for a, r in combos}
     lr = check_positive_float("lr_scale", lr_scale) / max(v[0] for v, _ in modes.values())
     steps = int(max(1.2 * step_times(modes[r][0], c0[(a, r)])[-1] + 1 / modes[r][0][-1] for a, r in combos) / lr)
+    cov = covariances_by_gap
+    if cov is not None and set(cov) != set(gammas_by_gap):
+        raise ValueError(f"covariances_by_gap must have the gaps of gammas_by_gap {sorted(gammas_by_gap)}, got "
+                         f"{sorted(cov)}")
     runs = linear_descent_batch(np.stack([a * np.asarray(direction) for a, _ in combos]),
-                                np.stack([gammas_by_gap[r] for _, r in combos]), lr, steps)
-    return StaircaseGrid(runs={c: compare(run.t, run.eigenvalues, run.loss, modes[c[1]][0], c0[c])
+                                np.stack([gammas_by_gap[r] for _, r in combos]), lr, steps,
+                                covariances=None if cov is None else np.stack([cov[r] for _, r in combos]))
+    rho = {} if cov is None else {r: covariance_ratios(gammas_by_gap[r], cov[r], d) for r in gammas_by_gap}
+    return StaircaseGrid(runs={c: compare(run.t, run.eigenvalues, run.loss, modes[c[1]][0], c0[c],
+                                          covariance_eigenvalues=run.covariance_eigenvalues,
+                                          covariance_ratios=rho.get(c[1]))
                                for c, run in zip(combos, runs, strict=True)}, lr=lr, steps=steps)
 
 
@@ -919,6 +1043,17 @@ class KernelStaircase:
         return self.comparisons[self.alphas.index(alpha)]
 
 
+@dataclass(frozen=True)
+class _StaircaseSpec:
+    r"""One kernel staircase of :func:`_kernel_staircases`: the kernel :math:`K` (``(N, N)``), :math:`G` (``(N, d)``),
+    the initialisation scales, :math:`\eta\lambda_1`, and whether to predict with the gradient-descent map."""
+    kernel: np.ndarray
+    g_unit: np.ndarray
+    alphas: Sequence[float]
+    lr_scale: float
+    gd_prediction: bool = False
+
+
 def kernel_staircase(kernel, g_unit, alphas: Sequence[float], d: int, lr_scale: float,
                      gd_prediction: bool = False) -> KernelStaircase:
     r"""The kernel model :math:`F\leftarrow F-\eta K\nabla_F\mathcal L` from :math:`F_0 = \alpha K^{1/2}G` (the same
@@ -935,18 +1070,104 @@ def kernel_staircase(kernel, g_unit, alphas: Sequence[float], d: int, lr_scale: 
     Returns:
         A :class:`KernelStaircase`; runs last 1.2 times the latest predicted step plus :math:`1/\lambda_d`.
     """
-    lam, u = spectra.kernel_modes(kernel, d + 1)
-    root, _ = linalg.psd_sqrt(kernel)
-    f0s = np.stack([a * root @ np.asarray(g_unit) for a in alphas])
-    c0s = [initial_eigenvalues(p, lam[:d]) for p in kernel_mode_coordinates(f0s, kernel, u[:, :d])]
-    lr = check_positive_float("lr_scale", lr_scale) / lam[0]
-    step_lr = lr if check_bool("gd_prediction", gd_prediction) else None
+    plan = _staircase_plan("", _StaircaseSpec(kernel, g_unit, alphas, lr_scale, gd_prediction),
+                           check_positive_int("d", d))
+    return _assemble_staircase(plan, kernel_descent_batch(plan.f0s, plan.kernel, plan.lr, plan.steps), d)
+
+
+@dataclass(frozen=True)
+class _StaircasePlan:
+    alphas: list
+    lam: np.ndarray
+    kernel: np.ndarray
+    f0s: np.ndarray
+    c0s: list
+    lr: float
+    step_lr: float | None
+    steps: int
+
+
+def _staircase_plan(name: str, sp: _StaircaseSpec, d: int) -> _StaircasePlan:
+    # the starts, step size, predictions' step and run length of one staircase (name prefixes the arguments)
+    k = check_symmetric(f"{name}kernel", sp.kernel)
+    if k.shape[0] % 2 or k.shape[0] < 4:
+        raise ValueError(f"{name}kernel must be the kernel of the N = 2n >= 4 stacked views, got shape {k.shape}")
+    g = as_finite_array(f"{name}g_unit", sp.g_unit, ndim=2)
+    if g.shape != (k.shape[0], d):
+        raise ValueError(f"{name}g_unit must be (N, d) = ({k.shape[0]}, {d}), one row per view of the kernel and one "
+                         f"column per mode, got {g.shape}")
+    if isinstance(sp.alphas, (str, bytes)):
+        raise TypeError(f"{name}alphas must be a sequence of initialisation scales, got a string")
+    alphas = _positive_vector(f"{name}alphas", sp.alphas)
+    lam, u = spectra.kernel_modes(k, d + 1)
+    root, _ = linalg.psd_sqrt(k)
+    f0s = np.stack([a * root @ g for a in alphas])
+    c0s = [initial_eigenvalues(p, lam[:d]) for p in kernel_mode_coordinates(f0s, k, u[:, :d])]
+    lr = check_positive_float(f"{name}lr_scale", sp.lr_scale) / lam[0]
+    step_lr = lr if check_bool(f"{name}gd_prediction", sp.gd_prediction) else None
     preds = [step_times(lam[:d], c, step_lr) for c in c0s]
-    steps = int(max(1.2 * p[-1] for p in preds) / lr + 1 / (lam[d - 1] * lr))
-    runs = kernel_descent_batch(f0s, kernel, lr, steps)
-    return KernelStaircase(alphas=list(alphas), lam=lam, lr=lr, runs=runs,
-                           comparisons=[compare(r.t, r.eigenvalues, r.loss, lam[:d], c, step_lr)
-                                        for r, c in zip(runs, c0s, strict=True)])
+    steps = max(1.2 * p[-1] for p in preds) / lr + 1 / (lam[d - 1] * lr)
+    if steps > dynamics.MAX_STEPS:
+        raise ValueError(f"{name}lr_scale = {sp.lr_scale:g} is too small: the run would take {steps:.3g} steps "
+                         f"(at most {dynamics.MAX_STEPS}); raise it towards 0.01")
+    steps = int(steps)
+    return _StaircasePlan(list(sp.alphas), lam, k, f0s, c0s, lr, step_lr, steps)
+
+
+def _assemble_staircase(plan: _StaircasePlan, runs: list[Staircase], d: int) -> KernelStaircase:
+    return KernelStaircase(alphas=plan.alphas, lam=plan.lam, lr=plan.lr, runs=runs,
+                           comparisons=[compare(r.t, r.eigenvalues, r.loss, plan.lam[:d], c, plan.step_lr)
+                                        for r, c in zip(runs, plan.c0s, strict=True)])
+
+
+def _kernel_staircases(specs: Sequence[_StaircaseSpec], d: int) -> list[KernelStaircase]:
+    r""":func:`kernel_staircase` for each :class:`_StaircaseSpec` (different kernels of one size :math:`N`), all runs
+    in one compiled program: each run carries its kernel and step size, and stops (its state frozen) at its own
+    number of steps, so each is the run :func:`kernel_staircase` makes (to round-off: the kernels are batched), and
+    staircases that differ only in their data share a program instead of compiling one each. Every run lasts as
+    long as the longest, so this pays where compiling costs more than the extra steps (runs of similar lengths).
+
+    Args:
+        specs: the staircases.
+        d: the embedding dimension.
+
+    Returns:
+        One :class:`KernelStaircase` per spec.
+    """
+    if isinstance(specs, _StaircaseSpec) or not specs or not all(isinstance(sp, _StaircaseSpec) for sp in specs):
+        raise TypeError(f"specs must be a non-empty sequence of _StaircaseSpec, got {specs!r:.80}")
+    d = check_positive_int("d", d)
+    plans = [_staircase_plan(f"specs[{i}].", sp, d) for i, sp in enumerate(specs)]
+    if len({p.kernel.shape for p in plans}) > 1:
+        raise ValueError(f"specs must have kernels of one shape, got {[p.kernel.shape for p in plans]}")
+    members = [(p.kernel, f0, p.lr, p.steps) for p in plans for f0 in p.f0s]
+    state0 = tuple(jnp.asarray(np.stack([m[i] for m in members])) for i in (1, 0))
+    state0 += (jnp.asarray([m[2] for m in members]), jnp.asarray([m[3] for m in members]))
+    run = dynamics.descend(_frozen_kernel_step, state0, 1.0, max(m[3] for m in members),
+                           observe=_frozen_eigenvalues, batched=True)
+    eigs, finals, out, b = np.asarray(run.records), np.asarray(run.final[0]), [], 0
+    for p in plans:
+        t = p.lr * np.arange(p.steps + 1).astype(np.float64)
+        runs = [Staircase(t=t, eigenvalues=eigs[b + i, :p.steps + 1], loss=staircase_loss(eigs[b + i, :p.steps + 1]),
+                          final=finals[b + i]) for i in range(len(p.alphas))]
+        b += len(p.alphas)
+        out.append(_assemble_staircase(p, runs, d))
+    return out
+
+
+_BARLOW_TWINS_GRAD = jax.grad(_BARLOW_TWINS)
+
+
+def _frozen_kernel_step(state, _lr):
+    # F <- F - eta K grad while steps are left (as dynamics.kernel_gradient_step, whose (lr K) @ grad this keeps),
+    # then frozen; the engine's lr is unused (1.0): each run's step size rides in the state with its kernel
+    f, k, eta, left = state
+    moved = f - eta * k @ _BARLOW_TWINS_GRAD(f)
+    return jnp.where(left > 0, moved, f), k, eta, left - 1
+
+
+def _frozen_eigenvalues(state):
+    return _output_eigenvalues(state[0])
 
 
 @dataclass(frozen=True)
@@ -1176,10 +1397,19 @@ def depth_staircase(x_stacked, g_unit, depths: Sequence[int], d: int, alpha: flo
         A :class:`DepthStaircase`.
     """
     from . import kernels, nt  # nt imports neural_tangents lazily; kernels for the centring
+    xs = check_stacked_views("x_stacked", x_stacked)
+    if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence) or len(depths) == 0:
+        raise ValueError(f"depths must be a non-empty sequence of numbers of dense layers (2..8), got {depths!r:.40}")
+    depths = [check_positive_int(f"depths[{i}]", v, minimum=2, maximum=8) for i, v in enumerate(depths)]
+    alpha, d = check_positive_float("alpha", alpha), check_positive_int("d", d)
+    g = as_finite_array("g_unit", g_unit, ndim=2)
+    if g.shape != (xs.shape[0], d):
+        raise ValueError(f"g_unit must be (N, d) = ({xs.shape[0]}, {d}), one row per stacked view, got {g.shape}")
+    lr_scale = check_positive_float("lr_scale", lr_scale)
+    specs = [_StaircaseSpec(np.asarray(kernels.centre_kernel(nt.analytic_kernel_deep(xs, xs, depth))), g, [alpha],
+                            lr_scale) for depth in depths]
     out = {"steps": [], "steps_predicted": [], "max_rel_errors": [], "gap_ratios": [], "comparisons": []}
-    for depth in depths:
-        k = np.asarray(kernels.centre_kernel(nt.analytic_kernel_deep(x_stacked, x_stacked, depth)))
-        run = kernel_staircase(k, g_unit, [alpha], d, lr_scale)
+    for run in _kernel_staircases(specs, d):   # one compiled program for every depth
         cmp = run.comparisons[0]
         out["steps"].append(count_steps(cmp.t, cmp.loss))
         out["steps_predicted"].append(predicted_step_count(cmp))
