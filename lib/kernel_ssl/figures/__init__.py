@@ -13,6 +13,7 @@ from .lines import (
            measured_and_theory,
            series_with_reference,
 )
+from .regime import regime_map_figure
 from .sliders import probe_accuracy_slider, slider_curves
 from .staircase import mode_images, staircase_figure, staircase_slider
 from .style import PALETTE, THEORY_DASH, base_layout, colour, log_axes, measured_line, theory_line, visibility_slider
@@ -31,5 +32,5 @@ __all__ = ["PALETTE", "THEORY_DASH", "angles_figure", "base_layout", "collapse_f
            "eigenvalue_panels", "frozen_kernel_figure", "heatmap_pair", "heatmap_pair_slider", "kernel_change_figure",
            "kernel_heatmap", "log_axes", "loglog_measurements", "loss_against_time", "markers_with_theory",
            "measured_and_theory", "measured_line", "mode_images", "probe_accuracy_slider", "rate_figure",
-           "series_with_reference", "slider_curves", "staircase_figure", "staircase_slider", "subspace_figure",
-           "theory_line", "visibility_slider", "width_gap_figure"]
+           "regime_map_figure", "series_with_reference", "slider_curves", "staircase_figure", "staircase_slider",
+           "subspace_figure", "theory_line", "visibility_slider", "width_gap_figure"]
