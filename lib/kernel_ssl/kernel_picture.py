@@ -151,6 +151,16 @@ def _check_grid(name: str, values, maximum: float | None) -> np.ndarray:
     return arr
 
 
+def _check_views(key, x_stacked, x_test) -> tuple[np.ndarray, np.ndarray]:
+    # the key, the stacked training views and held-out points of the same input dimension
+    check_key("key", key)
+    xs = check_stacked_views("x_stacked", x_stacked)
+    xt = as_finite_array("x_test", x_test, ndim=2)
+    if xt.shape[1] != xs.shape[1]:
+        raise ValueError(f"x_test must have the input dimension of x_stacked ({xs.shape[1]}), got {xt.shape[1]}")
+    return xs, xt
+
+
 def regime_map(key: jax.Array, x_stacked, x_test, labels, labels_test, widths: Sequence[int],
                output_scales: Sequence[float], d: int, lr: float, steps: int, probe_ridge: float = 1e-6) -> RegimeMap:
     r"""Train the network :math:`F=\tau f_\theta` with Barlow Twins (theory form) on
@@ -174,11 +184,7 @@ def regime_map(key: jax.Array, x_stacked, x_test, labels, labels_test, widths: S
     Returns:
         A :class:`RegimeMap`.
     """
-    check_key("key", key)
-    xs = check_stacked_views("x_stacked", x_stacked)
-    xt = as_finite_array("x_test", x_test, ndim=2)
-    if xt.shape[1] != xs.shape[1]:
-        raise ValueError(f"x_test must have the input dimension of x_stacked ({xs.shape[1]}), got {xt.shape[1]}")
+    xs, xt = _check_views(key, x_stacked, x_test)
     y, yt = check_int_labels("labels", labels), check_int_labels("labels_test", labels_test)
     if y.shape[0] != xs.shape[0] or yt.shape[0] != xt.shape[0]:
         raise ValueError(f"labels must have one entry per view ({xs.shape[0]}) and labels_test one per test point "
@@ -320,11 +326,7 @@ def endpoint_check(key: jax.Array, x_stacked, x_test, d: int, width: int, alpha:
     Returns:
         An :class:`EndpointCheck`.
     """
-    check_key("key", key)
-    xs = check_stacked_views("x_stacked", x_stacked)
-    xt = as_finite_array("x_test", x_test, ndim=2)
-    if xt.shape[1] != xs.shape[1]:
-        raise ValueError(f"x_test must have the input dimension of x_stacked ({xs.shape[1]}), got {xt.shape[1]}")
+    xs, xt = _check_views(key, x_stacked, x_test)
     d = check_positive_int("d", d, maximum=xs.shape[0] // 2)
     width = check_positive_int("width", width, minimum=xs.shape[0], maximum=1 << 14)
     alpha = check_positive_float("alpha", alpha, maximum=1e-2)
