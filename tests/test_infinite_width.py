@@ -185,7 +185,7 @@ def test_sweep_is_its_runs():
     (lambda: infinite_width.width_sweep(KEY, X, X_PRIME, [8, 16], D, "barlow_twins", 0.1, 0), ValueError,
      r"steps must be at least 1"),
     (lambda: infinite_width.train_two_layer(KEY, XS, 16, D, "barlow_twins", 0.1, 10, record_every=3), ValueError,
-     r"steps \(10\) must be a multiple of every \(3\)"),
+     r"steps \(10\) must be a multiple of record_every \(3\)"),
     (lambda: infinite_width.kernel_row(KEY, XS, 0), ValueError, r"width must be at least 1"),
     (lambda: infinite_width.kernel_row(KEY, XS, 16, d=0), ValueError, r"d must be at least 1"),
     (lambda: infinite_width.mean_slope([16, 32], np.ones((3, 2))), ValueError, r"values must have one row per width"),

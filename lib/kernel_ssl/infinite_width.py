@@ -40,6 +40,10 @@ LOSS_NAMES = (*losses.SSL_LOSSES, INFO_NCE_DOT, SUPERVISED)
 # The convergence criterion of the chapter's training runs: the loss at the horizon is below this fraction of its
 # initial value (for losses whose minimum is 0, such as the theory form of Barlow Twins)
 CONVERGED_LOSS_RATIO = 1e-3
+# the widest network any function here builds: 2^18 hidden units (the chapter's widest, 2^16 at its defaults) keep
+# V at 2^18 x 64 entries; wider would outgrow a chapter's memory budget
+MAX_WIDTH_EXPONENT = 18
+MAX_WIDTH = 2 ** MAX_WIDTH_EXPONENT
 
 
 def release_memory() -> None:
@@ -59,9 +63,23 @@ def release_memory() -> None:
 
 # ------------------------------------------------------------------------------------------------- checks
 def _check_widths(widths: Sequence[int]) -> list[int]:
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
+        raise TypeError(f"widths must be a sequence of integers, got {type(widths).__name__}")
     if len(widths) < 2:
         raise ValueError(f"widths must hold at least 2 widths, got {list(widths)}")
-    return [check_positive_int(f"widths[{i}]", w) for i, w in enumerate(widths)]
+    return [check_positive_int(f"widths[{i}]", w, maximum=MAX_WIDTH) for i, w in enumerate(widths)]
+
+
+def _check_record_every(record_every: int | None, steps: int) -> np.ndarray:
+    # the record grid of a run of ``steps`` steps, with the caller's argument named (dynamics.record_steps would
+    # call it ``every``)
+    steps = check_positive_int("steps", steps, maximum=dynamics.MAX_STEPS)
+    if record_every is None:
+        return dynamics.record_steps(steps, every=steps)
+    record_every = check_positive_int("record_every", record_every, maximum=steps)
+    if steps % record_every:
+        raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
+    return dynamics.record_steps(steps, every=record_every)
 
 
 def _check_network(activation: str, bias_std: float) -> float:
@@ -259,7 +277,7 @@ def train_two_layer(key: jax.Array, x_stacked: jnp.ndarray, width: int, d: int, 
     bias_std = _check_network(activation, bias_std)
     targets = _check_loss(loss, xs.shape[0] // 2, targets)
     lr = check_positive_float("lr", lr)
-    record_at = dynamics.record_steps(steps, every=record_every)  # checks steps and record_every
+    record_at = _check_record_every(record_every, steps)
     xs = jnp.asarray(x_stacked)
     params0 = models._init_two_layer(key, xs.shape[1], width, d, xs.dtype)
     return _train_two_layer(params0, None, xs, loss, lr, record_at, activation, bias_std, targets)
@@ -361,11 +379,14 @@ def kernel_model_gap(run: TrainingRun, x_stacked: jnp.ndarray, loss: str, lr: fl
     Returns:
         The relative gap at each recorded step, ``(R,)``.
     """
+    if not isinstance(run, TrainingRun):
+        raise TypeError(f"run must be a TrainingRun (train_two_layer), got {type(run).__name__}")
+    outputs = as_finite_array("run.outputs_trace", run.outputs_trace, ndim=3)
     xs = check_stacked_views("x_stacked", x_stacked)
     bias_std = _check_network(activation, bias_std)
     targets = _check_loss(loss, xs.shape[0] // 2, targets)
     lr = check_positive_float("lr", lr)
-    n, d = xs.shape[0], np.shape(run.outputs0)[1]
+    n, d = xs.shape[0], outputs.shape[2]
     if np.shape(run.outputs0)[0] != n:
         raise ValueError(f"run must hold outputs on the {n} stacked views, got {np.shape(run.outputs0)}")
     if kernel is None:
@@ -505,7 +526,7 @@ def width_sweep(key: jax.Array, x: jnp.ndarray, x_prime: jnp.ndarray, widths: Se
     objective = _Objective(loss, _check_loss(loss, xs.shape[0] // 2, targets),
                            check_bool("with_kernel_model", with_kernel_model))
     lr = check_positive_float("lr", lr)
-    record_at = dynamics.record_steps(steps, every=steps if record_every is None else record_every)
+    record_at = _check_record_every(record_every, steps)
     repeats = check_positive_int("repeats", repeats)
     return _width_sweep(key, xs, widths, d, {loss: objective}, lr, record_at, activation, bias_std, repeats)[loss]
 
@@ -553,9 +574,12 @@ def _width_sweep(key: jax.Array, xs: jnp.ndarray, widths: list[int], d: int, obj
 def mean_slope(widths: Sequence[int], values) -> float:
     """Log-log slope, against the width, of the mean over initialisations of a measurement
     (``values`` of shape ``(len(widths), repeats)``, as :meth:`Sweep.at` returns)."""
+    widths = _check_widths(widths)
     v = as_finite_array("values", values, ndim=2)
     if v.shape[0] != len(widths):
         raise ValueError(f"values must have one row per width ({len(widths)}), got shape {v.shape}")
+    if np.any(np.mean(v, axis=1) <= 0):
+        raise ValueError("values must be positive (their mean over initialisations is fitted on log-log axes)")
     return _mean_slope(widths, v)
 
 
@@ -590,7 +614,7 @@ def kernel_row(key: jax.Array, x: jnp.ndarray, width: int, d: int = 1, activatio
     """
     check_key("key", key)
     xa = as_finite_array("x", x, ndim=2).astype(np.float64)
-    width = check_positive_int("width", width)
+    width = check_positive_int("width", width, maximum=MAX_WIDTH)
     d = check_positive_int("d", d)
     anchor = check_positive_int("anchor", anchor, minimum=0, maximum=xa.shape[0] - 1)
     beta = _check_network(activation, bias_std)
@@ -674,8 +698,8 @@ def chapter_widths(quick: bool, max_init_exponent: int, max_train_exponent: int,
         A :class:`ChapterWidths`.
     """
     check_bool("quick", quick)
-    top_init = check_positive_int("max_init_exponent", max_init_exponent, minimum=7)
-    top_train = check_positive_int("max_train_exponent", max_train_exponent, minimum=7)
+    top_init = check_positive_int("max_init_exponent", max_init_exponent, minimum=7, maximum=MAX_WIDTH_EXPONENT)
+    top_train = check_positive_int("max_train_exponent", max_train_exponent, minimum=7, maximum=MAX_WIDTH_EXPONENT)
     repeats = check_positive_int("repeats", repeats)
     if quick:
         top_init, top_train = min(top_init, 12), min(top_train, 10)

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from .kernels import _check_input_dim, _check_network
-from .models import ACTIVATIONS, Params
+from .models import ACTIVATIONS, Params, _check_params
 from .validation import check_choice, check_positive_float, check_positive_int
 
 KERNELS = ("ntk", "nngp")
@@ -76,7 +76,8 @@ def stax_two_layer(width: int, d: int, activation: str = "relu", bias_std: float
     Returns:
         ``(init_fn, apply_fn, kernel_fn)``.
     """
-    width = check_positive_int("width", width)
+    # 2^20 hidden units: far beyond what the book compares (2^18 at most), and neural_tangents would allocate them
+    width = check_positive_int("width", width, maximum=2 ** 20)
     d = check_positive_int("d", d)
     check_choice("activation", activation, ACTIVATIONS)
     bias_std = check_positive_float("bias_std", bias_std, allow_zero=True)
@@ -92,7 +93,13 @@ def _stax_two_layer(width: int, d: int, activation: str, bias_std: float):
 
 
 def to_stax_params(params: Params, bias_std: float = 0.0) -> list:
-    """Our parameters ``{"V", "b", "W"}`` in the layout of :func:`stax_two_layer`'s ``apply_fn``."""
+    """Our parameters ``{"V", "b", "W"}`` in the layout of :func:`stax_two_layer`'s ``apply_fn`` (``bias_std`` 0:
+    the first layer has no bias)."""
+    _check_params("params", params)
+    return _to_stax_params(params, check_positive_float("bias_std", bias_std, allow_zero=True))
+
+
+def _to_stax_params(params: Params, bias_std: float) -> list:
     # stax.Dense holds (W, b) with b = None when it has no bias; its W is (fan_in, fan_out).
     first = (params["V"].T, params["b"] if bias_std != 0 else None)
     return [first, (), (params["W"].T, None)]
@@ -114,11 +121,12 @@ def nt_empirical_ntk(params: Params, x1: jnp.ndarray, x2: jnp.ndarray, activatio
         The kernel, ``(n1, n2, d, d)``.
     """
     bias_std = _check_network(x1, x2, activation, bias_std)
+    _check_params("params", params)
     _check_input_dim(params, x1)
     d, width = params["W"].shape
     _, apply_fn, _ = _stax_two_layer(width, d, activation, bias_std)
     fn = import_neural_tangents().empirical_ntk_fn(apply_fn, trace_axes=(), vmap_axes=0)
-    return fn(jnp.asarray(x1), jnp.asarray(x2), to_stax_params(params, bias_std))
+    return fn(jnp.asarray(x1), jnp.asarray(x2), _to_stax_params(params, bias_std))
 
 
 def analytic_kernel(x1: jnp.ndarray, x2: jnp.ndarray, activation: str = "relu", bias_std: float = 0.0,

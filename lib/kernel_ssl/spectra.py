@@ -40,9 +40,9 @@ from .validation import (
 
 def pair_cross_correlation(x, x_prime) -> np.ndarray:
     r""":math:`\Gamma = \frac1{2n}(X^\top X' + X'^\top X)` for pairs stacked as rows of ``x, x_prime`` (``(n, m)``)."""
-    check_same_shape("x", x, "x_prime", x_prime)
     a = as_finite_array("x", x, ndim=2).astype(np.float64)
     b = as_finite_array("x_prime", x_prime, ndim=2).astype(np.float64)
+    check_same_shape("x", a, "x_prime", b)
     if a.shape[0] < 2:
         raise ValueError(f"x and x_prime need at least 2 pairs (rows), got {a.shape[0]}")
     return (a.T @ b + b.T @ a) / (2 * a.shape[0])
@@ -85,7 +85,7 @@ def closed_form_linear(gamma, d: int) -> np.ndarray:
 def _check_kernel(kernel) -> tuple[np.ndarray, np.ndarray, int]:
     # the Gram matrix of the N = 2n stacked views, checked once: its two roots and n
     k = check_stacked_views("kernel", kernel)
-    root, inv_root = linalg.psd_sqrt(k)
+    root, inv_root = linalg.psd_sqrt(k, name="kernel")
     return root, inv_root, k.shape[0] // 2
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from ..validation import as_finite_array
+from ..validation import as_finite_array, check_bool, check_str
 from .lines import measured_and_theory
 
 
@@ -27,6 +27,11 @@ def loss_against_time(t, network_loss: Mapping[int, np.ndarray], kernel_loss: Ma
         The plotly figure (:func:`kernel_ssl.figures.lines.measured_and_theory`).
     """
     ta = as_finite_array("t", t, ndim=1)
+    check_str("title", title)
+    log_y = check_bool("log_y", log_y)
+    for name, losses in (("network_loss", network_loss), ("kernel_loss", kernel_loss)):
+        if not isinstance(losses, Mapping):
+            raise TypeError(f"{name} must be a mapping width -> losses, got {type(losses).__name__}")
     if not network_loss or set(network_loss) != set(kernel_loss):
         raise ValueError(f"network_loss and kernel_loss must hold the same non-empty set of widths, got "
                          f"{sorted(network_loss)} and {sorted(kernel_loss)}")
