@@ -32,6 +32,7 @@ from .validation import (
     check_positive_float,
     check_positive_int,
     check_stacked_views,
+    check_symmetric,
 )
 
 # tau above 1 would make the uncentred initial outputs larger than the Barlow Twins solution (C = I), which the
@@ -142,11 +143,13 @@ class RegimeMap:
 
 
 def _check_grid(name: str, values, maximum: float | None) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
     arr = as_finite_array(name, values, ndim=1).astype(np.float64)
     if arr.shape[0] < 2 or np.any(arr <= 0) or (maximum is not None and np.any(arr > maximum)):
         bound = f"in (0, {maximum:g}]" if maximum is not None else "positive"
         raise ValueError(f"{name} must hold at least two values {bound}, got {arr.tolist()}")
-    if np.any(np.diff(arr) == 0):
+    if np.unique(arr).shape[0] != arr.shape[0]:
         raise ValueError(f"{name} must not repeat a value, got {arr.tolist()}")
     return arr
 
@@ -189,8 +192,8 @@ def regime_map(key: jax.Array, x_stacked, x_test, labels, labels_test, widths: S
     if y.shape[0] != xs.shape[0] or yt.shape[0] != xt.shape[0]:
         raise ValueError(f"labels must have one entry per view ({xs.shape[0]}) and labels_test one per test point "
                          f"({xt.shape[0]}), got {y.shape[0]} and {yt.shape[0]}")
+    width_grid = _check_grid("widths", widths, None)
     ws = [check_positive_int("widths", w, maximum=1 << 16) for w in widths]
-    width_grid = _check_grid("widths", ws, None)
     scales = _check_grid("output_scales", output_scales, MAX_OUTPUT_SCALE)
     d = check_positive_int("d", d, maximum=xs.shape[0] // 2)
     lr = check_positive_float("lr", lr)
@@ -248,9 +251,14 @@ def learned_kernel(kernel, target, cross_left, cross_right) -> np.ndarray:
     Returns:
         ``(n_left, n_right)``.
     """
-    factor = linalg.factor_gram(as_finite_array("kernel", kernel, ndim=2))
+    k = check_symmetric("kernel", as_finite_array("kernel", kernel, ndim=2))
+    values = np.linalg.eigvalsh(k)
+    if values[0] <= 1e-12 * max(values[-1], 0.0) or values[-1] <= 0:
+        raise ValueError(f"kernel must be positive definite (the kernel form needs K^-1), got eigenvalues from "
+                         f"{values[0]:.3g} to {values[-1]:.3g}")
+    factor = linalg.factor_gram(k)
     n = factor.eigenvalues.shape[0]
-    m = as_finite_array("target", target, ndim=2)
+    m = check_symmetric("target", as_finite_array("target", target, ndim=2))
     if m.shape != (n, n):
         raise ValueError(f"target must be ({n}, {n}) like kernel, got {m.shape}")
     left = linalg._eigen_solve(factor.eigenvalues, factor.eigenvectors, n,
@@ -274,7 +282,7 @@ def constrained_target(kernel, omega, d: int) -> np.ndarray:
     :math:`\max\operatorname{tr}(W\Phi^\top\Omega\Phi W^\top)`, :math:`WW^\top = I_d`, written in the kernel."""
     k = as_finite_array("kernel", kernel, ndim=2)
     root = linalg.psd_sqrt(k, name="kernel")[0]
-    om = as_finite_array("omega", omega, ndim=2)
+    om = check_symmetric("omega", as_finite_array("omega", omega, ndim=2))
     if om.shape != k.shape:
         raise ValueError(f"omega must have the shape of kernel {k.shape}, got {om.shape}")
     values, vectors = linalg.descending_eigh(root @ om @ root)
@@ -309,7 +317,9 @@ def endpoint_check(key: jax.Array, x_stacked, x_test, d: int, width: int, alpha:
     Barlow Twins: :math:`\dot F=-K\nabla\mathcal L_{\rm BT}(F)` with the ReLU NTK :math:`K_\infty`, from
     :math:`F_0=\alpha G` (:math:`G` standard normal), step :math:`0.5/\lVert K\rVert_2`, carrying held-out outputs
     along with the same kernel; the descent's :math:`f(x)^\top f(x')` against :func:`learned_kernel` with
-    :func:`barlow_twins_target` (the error is :math:`O(\alpha)` plus the descent's residual). Constrained: random
+    :func:`barlow_twins_target` (the start's trace decays as about :math:`\alpha^{1-\lambda_{d+1}/\lambda_d}`, the
+    eigenvalues of :math:`K_Z`: mode :math:`d+1` keeps growing until mode :math:`d` is learned, plus the descent's
+    residual). Constrained: random
     ReLU features of width ``width`` (:func:`kernel_ssl.models.random_features`), the top-``d`` eigenvectors
     :math:`P` of :math:`\Phi^\top\Omega_{\rm c}\Phi` (``(M, M)``: the feature space) and the learned kernel
     :math:`\varphi(x)^\top P\varphi(x')` against :func:`learned_kernel` with :func:`constrained_target`.
