@@ -1,4 +1,4 @@
-"""kernel_ssl.figures.regime: the regime map's heat maps (one per panel, switched by buttons), the region
+"""kernel_ssl.figures.regime: the regime map's heat maps (one per panel, switched by a slider), the region
 annotations, and bad input."""
 import numpy as np
 import pytest
@@ -24,16 +24,16 @@ def test_one_heatmap_per_panel_first_visible():
         np.testing.assert_array_equal(np.asarray(trace.z), values)
         assert list(trace.x) == ["M=64", "M=256"] and list(trace.y) == ["τ=1", "τ=0.3", "τ=0.1"]
         assert np.asarray(trace.text)[2, 1] == f"{values[2, 1]:.3g}"  # every cell's value written in it
-    assert fig.layout.height == 480 and fig.layout.title.text == "title"
+    assert fig.layout.height == 520 and fig.layout.title.text == "title"
 
 
-def test_buttons_switch_visibility():
+def test_slider_switches_visibility():
     fig = regime_map_figure(TAU, WIDTHS, _panels(), {}, "title")
-    (menu,) = fig.layout.updatemenus
-    assert [b.label for b in menu.buttons] == list(_panels())
-    for i, button in enumerate(menu.buttons):
-        assert button.method == "update"
-        assert list(button.args[0]["visible"]) == [j == i for j in range(3)]
+    (slider,) = fig.layout.sliders
+    assert [step.label for step in slider.steps] == list(_panels())
+    for i, step in enumerate(slider.steps):
+        assert step.method == "update"
+        assert list(step.args[0]["visible"]) == [j == i for j in range(3)]
 
 
 def test_region_annotations_are_placed_on_their_cells():

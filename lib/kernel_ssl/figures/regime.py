@@ -1,4 +1,4 @@
-"""The regime map: one measurement per (output multiplier, width) cell, chosen with buttons (precomputed: the
+"""The regime map: one measurement per (output multiplier, width) cell, chosen with a slider (precomputed: the
 figure reads on the static website without a kernel)."""
 from __future__ import annotations
 
@@ -8,23 +8,23 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..validation import as_finite_array, check_str
-from .style import base_layout
+from .style import base_layout, visibility_slider
 
 
 def regime_map_figure(output_scales, widths, panels: Mapping[str, np.ndarray], regions: Mapping[str, tuple[int, int]],
                       title: str) -> go.Figure:
     r"""Heat maps over the grid of output multipliers :math:`\tau` (rows) and widths :math:`M` (columns), one per
-    entry of ``panels``, switched by buttons; every cell's value is written in it and ``regions`` names cells.
+    entry of ``panels``, switched by a slider; every cell's value is written in it and ``regions`` names cells.
 
     Args:
         output_scales: the multipliers, ``(S,)``.
         widths: the widths, ``(W,)``.
-        panels: button label -> ``(S, W)`` array of finite values (e.g. the log10 of the kernel change).
+        panels: slider label -> ``(S, W)`` array of finite values (e.g. the log10 of the kernel change).
         regions: a name -> ``(row, column)`` of the cell it is written on (e.g. ``"lazy corner": (0, W - 1)``).
         title: the figure title.
 
     Returns:
-        The plotly figure (480 px high).
+        The plotly figure (520 px high).
     """
     tau = as_finite_array("output_scales", output_scales, ndim=1)
     m = as_finite_array("widths", widths, ndim=1)
@@ -47,13 +47,8 @@ def regime_map_figure(output_scales, widths, panels: Mapping[str, np.ndarray], r
         row, col = _cell(name, cell, tau.shape[0], m.shape[0])
         fig.add_annotation(x=x[col], y=y[row], text=f"<b>{name}</b>", showarrow=False, yshift=14,
                            font={"color": "white"})
-    labels = list(panels)
-    fig.update_layout(updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.15, "xanchor": "left",
-                                    "buttons": [{"label": label, "method": "update",
-                                                 "args": [{"visible": [j == i for j in range(len(labels))]}]}
-                                                for i, label in enumerate(labels)]}])
-    base_layout(fig, title, "width M", "output multiplier τ", height=480)
-    return fig
+    base_layout(fig, title, "width M", "output multiplier τ", height=520)
+    return visibility_slider(fig, list(panels), list(range(len(panels))), 0, "measurement")
 
 
 def _cell(name: str, cell: Sequence[int], rows: int, cols: int) -> tuple[int, int]:
