@@ -139,7 +139,11 @@ def without(d: dict, key: str) -> dict:
 
 def arrays(function: str, arg: str, call: Callable[[Any], Any], good, shape: bool = True) -> None:
     """Rows for an array argument ``arg``: ``call(value)`` calls ``function`` with ``arg`` replaced by ``value``."""
-    name = re.escape(arg)
+    _array_rows(function, arg, call, good, shape, re.escape(arg))
+
+
+def _array_rows(function: str, arg: str, call: Callable[[Any], Any], good, shape: bool, name: str) -> None:
+    # the array rows of arrays/exact_arrays; ``name`` is the pattern the messages must contain
     good = np.asarray(good, dtype=np.float64)
     add(function, f"{arg}: NaN", lambda: call(nan_like(good)), ValueError, rf"{name}.*finite")
     add(function, f"{arg}: inf", lambda: call(inf_like(good)), ValueError, rf"{name}.*finite")
@@ -1771,16 +1775,7 @@ for _name in ("ChapterWidths", "KernelStaysPut", "LossComparison", "Sweep", "Tra
 
 def exact_arrays(function: str, arg: str, call: Callable[[Any], Any], good, shape: bool = True) -> None:
     """:func:`arrays` whose messages must name ``arg`` itself (not ``w0s`` for ``w0``, not ``x`` for ``x_prime``)."""
-    name = rf"(?<![\w']){re.escape(arg)}(?![\w'])"
-    good = np.asarray(good, dtype=np.float64)
-    add(function, f"{arg}: NaN", lambda: call(nan_like(good)), ValueError, rf"{name}.*finite")
-    add(function, f"{arg}: inf", lambda: call(inf_like(good)), ValueError, rf"{name}.*finite")
-    add(function, f"{arg}: a string", lambda: call("abc"), TypeError, rf"{name}.*numeric")
-    add(function, f"{arg}: a list of strings", lambda: call([["a", "b"], ["c", "d"]]), TypeError,
-        rf"{name}.*numeric")
-    add(function, f"{arg}: complex", lambda: call(good + 1j), TypeError, rf"{name}.*(real|complex)")
-    if shape:
-        add(function, f"{arg}: wrong shape (an extra axis)", lambda: call(good[None, None]), ValueError, name)
+    _array_rows(function, arg, call, good, shape, rf"(?<![\w']){re.escape(arg)}(?![\w'])")
 
 
 def seq_floats(function: str, arg: str, call: Callable[[Any], Any], good: list) -> None:

@@ -93,17 +93,13 @@ def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, p
             data.append(dict(type="scatter", x=ta, y=e[:, j], mode="lines", name=f"c{j + 1}", legendgroup=f"m{j}",
                              line=measured_line(j), xaxis="x", yaxis="y"))
         if extra_eigenvalues is not None:
-            extra = as_finite_array("extra_eigenvalues", extra_eigenvalues, ndim=2)
-            if extra.shape[0] != ta.shape[0]:
-                raise ValueError(f"extra_eigenvalues must have one row per time ({ta.shape[0]}), got {extra.shape}")
+            extra = _series("extra_eigenvalues", extra_eigenvalues, ta.shape[0], ndim=2)
             for j in range(extra.shape[1]):
                 data.append(dict(type="scatter", x=ta, y=extra[:, j], mode="lines", name=f"{extra_label} {j + 1}",
                                  legendgroup=f"m{j}", line=measured_line(j) | dict(dash="dot"), xaxis="x",
                                  yaxis="y"))
         if covariance_eigenvalues is not None:
-            cov = as_finite_array("covariance_eigenvalues", covariance_eigenvalues, ndim=2)
-            if cov.shape[0] != ta.shape[0]:
-                raise ValueError(f"covariance_eigenvalues must have one row per time ({ta.shape[0]}), got {cov.shape}")
+            cov = _series("covariance_eigenvalues", covariance_eigenvalues, ta.shape[0], ndim=2)
             for j in range(cov.shape[1]):
                 data.append(dict(type="scatter", x=ta, y=cov[:, j], mode="lines", name=f"covariance {j + 1}",
                                  legendgroup=f"m{j}", line=measured_line(j), xaxis="x3", yaxis="y3"))
