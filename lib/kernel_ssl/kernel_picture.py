@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import dynamics, fitting, kernels, linalg, losses, models, precision, probes, spectra
+from . import dynamics, fitting, grassmann, kernels, linalg, losses, models, precision, probes, spectra
 from .validation import (
     as_finite_array,
     check_cross_block,
@@ -360,7 +360,7 @@ def endpoint_check(key: jax.Array, x_stacked, x_test, d: int, width: int, alpha:
     v = models._random_first_layer(k_features, width, xs.shape[1])
     phi = np.asarray(models._random_features(x, v), dtype=np.float64)
     phi_test = np.asarray(models._random_features(x_new, v), dtype=np.float64)
-    omega = _contrastive_weights(xs.shape[0] // 2)
+    omega = grassmann.pair_weights(xs.shape[0] // 2, "contrastive")
     _, vectors = linalg.descending_eigh(phi.T @ omega @ phi)
     p = vectors[:, :d] @ vectors[:, :d].T
     feature_space = phi_test @ p @ phi_test.T
@@ -369,9 +369,3 @@ def endpoint_check(key: jax.Array, x_stacked, x_test, d: int, width: int, alpha:
     return EndpointCheck(barlow_twins=float(bt_error),
                          constrained=float(linalg.relative_frobenius_error(kernel_form, feature_space)),
                          bt_loss=float(_BT(final[0])))
-
-
-def _contrastive_weights(n: int) -> np.ndarray:
-    # Omega_c of the squared-distance contrastive loss (kernel_ssl.grassmann.pair_weights)
-    from .grassmann import _pair_weights
-    return _pair_weights(n, "contrastive")
