@@ -10,8 +10,11 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 import types
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -174,3 +177,44 @@ def test_write_rewrites_only_the_first_code_cell_and_keeps_its_id_and_tags(tmp_p
     assert again.cells[1].source == source and again.cells[1].metadata["tags"] == ["remove-cell", "colab-install"]
     assert again.cells[0].source == "# title" and again.cells[2].source == "seed = 0"
     assert colab_cell.write_cells([path], source) == [], "a second --write changes nothing"
+
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _release_problems(repo: Path) -> list[str]:
+    # every tag v<version> must name a commit whose __version__ is <version> and whose changelog dates it
+    problems = []
+    for tag in _git(repo, "tag", "--list", "v*").split():
+        version = re.escape(tag[1:])
+        init = _git(repo, "show", f"{tag}:lib/kernel_ssl/__init__.py")
+        if not re.search(rf'^__version__ = "{version}"$', init, re.M):
+            problems.append(f"tag {tag}: lib/kernel_ssl/__init__.py at that commit does not carry that version")
+        changelog = _git(repo, "show", f"{tag}:CHANGELOG.md")
+        if not re.search(rf"^## \[{version}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M):
+            problems.append(f"tag {tag}: CHANGELOG.md at that commit has no dated entry '## [{tag[1:]}] - YYYY-MM-DD'")
+    return problems
+
+
+def test_every_release_tag_names_a_commit_carrying_its_version():
+    # the Colab cell installs the library from tag v<__version__>: a tag on a commit with another version, or with
+    # the release still "Unreleased" in its changelog, would install something the book does not describe
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert not _release_problems(ROOT)
+
+
+def test_the_release_check_fails_on_a_tag_with_another_version_or_undated(tmp_path):
+    # negative control: a throw-away repository whose tag v0.2.0 names a 0.3.0 commit with an Unreleased entry
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "lib" / "kernel_ssl").mkdir(parents=True)
+    (tmp_path / "lib" / "kernel_ssl" / "__init__.py").write_text('__version__ = "0.3.0"\n')
+    (tmp_path / "CHANGELOG.md").write_text("## [0.2.0] - Unreleased\n")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
+    _git(tmp_path, "tag", "v0.2.0")
+    assert len(_release_problems(tmp_path)) == 2
