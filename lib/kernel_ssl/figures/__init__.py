@@ -16,7 +16,23 @@ from .lines import (
 from .regime import regime_map_figure
 from .sliders import probe_accuracy_slider, slider_curves
 from .staircase import mode_images, staircase_figure, staircase_slider
-from .style import PALETTE, THEORY_DASH, base_layout, colour, log_axes, measured_line, theory_line, visibility_slider
+from .style import (
+           PALETTE,
+           THEORY_DASH,
+           base_layout,
+           builder,
+           colour,
+           finish,
+           label_texts,
+           log_axes,
+           measured_line,
+           measured_style,
+           rich_text,
+           symbol,
+           theory_line,
+           theory_style,
+           visibility_slider,
+)
 from .subspace import (
            angles_figure,
            collapse_figure,
@@ -28,7 +44,8 @@ from .subspace import (
 )
 from .width import loss_against_time
 
-__all__ = ["PALETTE", "THEORY_DASH", "angles_figure", "base_layout", "collapse_figure", "colour", "curves",
+__all__ = ["PALETTE", "THEORY_DASH", "builder", "finish", "label_texts", "measured_style", "rich_text", "symbol",
+           "theory_style", "angles_figure", "base_layout", "collapse_figure", "colour", "curves",
            "eigenvalue_panels", "frozen_kernel_figure", "heatmap_pair", "heatmap_pair_slider", "kernel_change_figure",
            "kernel_heatmap", "log_axes", "loglog_measurements", "loss_against_time", "markers_with_theory",
            "measured_and_theory", "measured_line", "mode_images", "probe_accuracy_slider", "rate_figure",
