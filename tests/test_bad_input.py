@@ -803,8 +803,20 @@ add(F, 'dtype "yes"', lambda: precision.normal(KEY, (2,), "yes"), TypeError, r"d
 
 # ------------------------------------------------------------------------------------------- figures.style
 for F, fn in (("figures.style.colour", style.colour), ("figures.style.measured_line", style.measured_line),
-              ("figures.style.theory_line", style.theory_line)):
+              ("figures.style.theory_line", style.theory_line), ("figures.style.symbol", style.symbol),
+              ("figures.style.measured_style", style.measured_style),
+              ("figures.style.theory_style", style.theory_style)):
     ints(F, "i", fn, minimum=0)
+add("figures.style.measured_style", 'mode "dots"', lambda: style.measured_style(0, "dots"), ValueError,
+    r"mode must be 'lines', 'markers' or 'lines\+markers'")
+add("figures.style.rich_text", "text a number", lambda: style.rich_text(3), TypeError, r"text must be a string")
+add("figures.style.builder", "function not callable", lambda: style.builder(3), TypeError,
+    r"function must be a callable")
+add("figures.style.finish", "fig a dict", lambda: style.finish({"data": []}, "b"), TypeError, r"fig must be a plotly")
+add("figures.style.finish", "builder_name None", lambda: style.finish(go.Figure(), None), TypeError,
+    r"builder_name must be a string")
+add("figures.style.label_texts", "fig a string", lambda: style.label_texts("fig"), TypeError,
+    r"fig must be a plotly go.Figure or its dict")
 
 
 def _two_traces() -> go.Figure:
