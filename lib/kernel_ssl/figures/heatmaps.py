@@ -8,9 +8,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..validation import as_finite_array, check_str
-from .style import base_layout, visibility_slider
+from .style import base_layout, builder, visibility_slider
 
 
+@builder
 def kernel_heatmap(kernel: np.ndarray, title: str, colorscale: str = "Viridis") -> go.Figure:
     """A Gram matrix as a heatmap (row 0 at the top).
 
@@ -31,6 +32,7 @@ def kernel_heatmap(kernel: np.ndarray, title: str, colorscale: str = "Viridis") 
     return fig
 
 
+@builder
 def heatmap_pair_slider(base, frames: Mapping[str, np.ndarray], tick_text: Sequence[str], base_title: str,
                         induced_title: str, title: str, slider_label: str, active: int = 0) -> go.Figure:
     """Two heatmaps side by side on a common colour scale [-1, 1]: a fixed one (``base``) and one chosen with a
@@ -92,6 +94,7 @@ def _class_ticks(labels: np.ndarray) -> dict:
     return dict(tickmode="array", tickvals=list((starts + ends - 1) / 2), ticktext=[str(labels[i]) for i in starts])
 
 
+@builder
 def heatmap_pair(left, right, left_labels: Sequence, right_labels: Sequence, left_title: str, right_title: str,
                  title: str) -> go.Figure:
     """Two heatmaps of different sizes side by side on a common colour scale [-1, 1], each ordered by a label

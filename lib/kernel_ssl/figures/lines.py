@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..validation import as_finite_array, check_bool, check_str
-from .style import base_layout, colour, log_axes, measured_line, theory_line
+from .style import base_layout, builder, colour, log_axes, measured_line, theory_line
 
 Series = tuple[np.ndarray, np.ndarray]
 MODES = ("lines", "markers", "lines+markers")
@@ -50,6 +50,7 @@ def _xy(name: str, series: Series) -> tuple[np.ndarray, np.ndarray]:
     return xa, ya
 
 
+@builder
 def measured_and_theory(measured: Mapping[str, Series], theory: Mapping[str, Series] | None = None,
                         title: str = "", xaxis: str = "", yaxis: str = "", mode: str = "lines",
                         log_x: bool = False, log_y: bool = False, height: int = 420) -> go.Figure:
@@ -101,6 +102,7 @@ def measured_and_theory(measured: Mapping[str, Series], theory: Mapping[str, Ser
     return log_axes(fig, log_x, log_y)
 
 
+@builder
 def curves(t, measured: Mapping[str, np.ndarray], title: str, xaxis: str, yaxis: str,
            predicted: Mapping[str, np.ndarray] | None = None, log_x: bool = False,
            log_y: bool = False, mode: str = "lines") -> go.Figure:
@@ -140,6 +142,7 @@ def _curves(t_name, t, measured, predicted, title, xaxis, yaxis, log_x, log_y, m
                                log_x=log_x, log_y=log_y)
 
 
+@builder
 def markers_with_theory(x, measured: Mapping[str, np.ndarray], predicted: Mapping[str, np.ndarray], title: str,
                         xaxis: str, yaxis: str, log_x: bool = False, log_y: bool = False) -> go.Figure:
     """:func:`curves` with the measurements as markers (one per x value, e.g. per width) and predictions dashed."""
@@ -147,6 +150,7 @@ def markers_with_theory(x, measured: Mapping[str, np.ndarray], predicted: Mappin
     return _curves("x", x, measured, predicted, title, xaxis, yaxis, log_x, log_y, "markers")
 
 
+@builder
 def series_with_reference(series: Mapping[str, Series], title: str, xaxis: str, yaxis: str,
                           reference: tuple[str, float] | None = None, log_x: bool = False,
                           log_y: bool = False) -> go.Figure:
@@ -186,6 +190,7 @@ def series_with_reference(series: Mapping[str, Series], title: str, xaxis: str, 
     return measured_and_theory(series, theory, title, xaxis, yaxis, log_x=log_x, log_y=log_y)
 
 
+@builder
 def loglog_measurements(x: Sequence[float], series: Mapping[str, np.ndarray], title: str, xaxis: str,
                         yaxis: str, reference_slope: float | None = None, reference_label: str = "",
                         fitted_slopes: Mapping[str, float] | None = None) -> go.Figure:
@@ -246,6 +251,7 @@ def loglog_measurements(x: Sequence[float], series: Mapping[str, np.ndarray], ti
     return log_axes(fig, log_x=True, log_y=True)
 
 
+@builder
 def eigenvalue_panels(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str, yaxis: str,
                       log_y: bool = True, height: int = 420) -> go.Figure:
     r"""One panel per run (``runs[name] = (t, eigenvalues (T, d))``): every eigenvalue against log time.

@@ -8,9 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..validation import as_finite_array, check_str
-from .style import base_layout, visibility_slider
+from .style import base_layout, builder, visibility_slider
 
 
+@builder
 def regime_map_figure(output_scales, widths, panels: Mapping[str, np.ndarray], regions: Mapping[str, tuple[int, int]],
                       title: str) -> go.Figure:
     r"""Heat maps over the grid of output multipliers :math:`\tau` (rows) and widths :math:`M` (columns), one per

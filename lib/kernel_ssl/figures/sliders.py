@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..validation import as_finite_array, check_str
-from .style import PALETTE, THEORY_DASH, base_layout, visibility_slider
+from .style import PALETTE, THEORY_DASH, base_layout, builder, visibility_slider
 
 
 def _curve(name: str, value, n: int, axis: str = "x") -> np.ndarray:
@@ -31,6 +31,7 @@ def _number(name: str, value) -> float:
     return value
 
 
+@builder
 def slider_curves(x: np.ndarray, frames: Mapping[str, np.ndarray], reference: np.ndarray, title: str,
                   xaxis: str, yaxis: str, slider_label: str, frame_name: str = "measured",
                   reference_name: str = "theory", active: int = 0) -> go.Figure:
@@ -78,6 +79,7 @@ def slider_curves(x: np.ndarray, frames: Mapping[str, np.ndarray], reference: np
     return fig
 
 
+@builder
 def probe_accuracy_slider(dims: Sequence[int], panels: Mapping[str, Mapping[str, Mapping[str, np.ndarray]]],
                           title: str, slider_label: str, active: int = 0) -> go.Figure:
     """Probe accuracy against ``d``, one panel per base kernel, one slider step per setting.

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..validation import as_finite_array, check_positive_float, check_positive_int, check_str
-from .style import measured_line, theory_line
+from .style import builder, measured_line, theory_line
 
 TIME_TITLE = "effective time t = η × step"
 COVARIANCE_LABEL = "embedding covariance"
@@ -58,6 +58,7 @@ def _time_axis_buttons(t_lo: float, t_hi: float, n_axes: int = 2) -> list:
                      dict(label="linear time", method="relayout", args=args("linear", 0.0, t_hi))])]
 
 
+@builder
 def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, predicted_eigenvalues=None,
                      predicted_times=None, predicted_t=None, title: str = "", eigen_label: str = "eigenvalues of C",
                      height: int = 560, t_min: float | None = None, extra_eigenvalues=None,
@@ -140,6 +141,7 @@ def staircase_figure(t=None, loss=None, eigenvalues=None, predicted_loss=None, p
     return go.Figure(data=data, layout=layout)
 
 
+@builder
 def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]], first_label: str,
                      second_label: str, title: str, active: tuple[int, int] = (0, 0),
                      eigen_label: str = "eigenvalues of C", t_min: float | None = None) -> go.Figure:
@@ -267,6 +269,7 @@ def staircase_slider(panels: Mapping[tuple[str, str], Mapping[str, np.ndarray]],
     return go.Figure(data=data, layout=layout)
 
 
+@builder
 def mode_images(images, titles, title: str, side: int = 8) -> go.Figure:
     """Each row of ``images`` (``(k, side**2)``, e.g. eigenvectors of the digits' cross-correlation) as a
     ``side x side`` heatmap, side by side, with a diverging colour scale centred at 0 (an eigenvector's sign is

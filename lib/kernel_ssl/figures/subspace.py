@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 from ..linalg import principal_angles
 from ..validation import as_finite_array, check_positive_float, check_str
 from .lines import curves, loglog_measurements, measured_and_theory
-from .style import PALETTE, THEORY_COLOUR, THEORY_DASH, base_layout, colour
+from .style import PALETTE, THEORY_COLOUR, THEORY_DASH, base_layout, builder, colour
 
 
 def _per_time(name: str, value, n_times: int, ndim: int) -> np.ndarray:
@@ -39,6 +39,7 @@ def _width_series(name: str, value, n_widths: int) -> np.ndarray:
     return arr
 
 
+@builder
 def subspace_figure(times, bases, top, title: str) -> go.Figure:
     r"""A plane through the origin of :math:`\mathbb R^3` (rows of ``bases[t]``, ``(T, 2, 3)``) turning toward the
     plane of the top two eigenvectors (rows of ``top``, ``(3, 3)``: the eigenvectors :math:`q_1, q_2, q_3` of
@@ -93,7 +94,7 @@ def subspace_figure(times, bases, top, title: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=xs[2], y=ys[2], mode="markers", marker=dict(color=PALETTE[0], size=12),
                              name="now", showlegend=False), row=1, col=2)
     fig.add_trace(disk(*disk_xyz(v[0], v[1]), "top-2 eigenspace (target)", "#999999", 0.2), row=1, col=1)
-    for k, (color, name) in enumerate([(PALETTE[1], "q₁ (top eigenvector)"), (PALETTE[4], "q₂"),
+    for k, (color, name) in enumerate([(PALETTE[1], "q₁ (top eigenvector)"), (PALETTE[2], "q₂"),
                                        ("#555555", "q₃ (normal of the target)")]):
         fig.add_trace(go.Scatter3d(x=[0, 1.2 * v[k, 0]], y=[0, 1.2 * v[k, 1]], z=[0, 1.2 * v[k, 2]],
                                    mode="lines", name=name,
@@ -119,6 +120,7 @@ def subspace_figure(times, bases, top, title: str) -> go.Figure:
     return fig
 
 
+@builder
 def rate_figure(gaps, measured, predicted, title: str) -> go.Figure:
     """Measured convergence rates (markers) against the eigengap, with the predicted rates (dashed)."""
     g = as_finite_array("gaps", gaps, ndim=1)
@@ -144,6 +146,7 @@ def _measured_and_theory(name: str, measured, theory_name: str, theory, n_times:
     return m, th
 
 
+@builder
 def collapse_figure(t, ratios, ratios_theory, bound) -> go.Figure:
     r"""Normalised singular values :math:`\sigma_k/\sigma_1`, :math:`k\ge2` (columns 1.. of ``ratios``, ``(T, d)``) of
     the unconstrained descent (solid) and of the closed form (``ratios_theory``, dashed) against time ``t``, with
@@ -160,6 +163,7 @@ def collapse_figure(t, ratios, ratios_theory, bound) -> go.Figure:
     return fig
 
 
+@builder
 def angles_figure(t, tan_measured, tan_theory, rate: float, projector_error) -> go.Figure:
     r"""Tangents of the principal angles to the top eigenspace (``(T, d)``): descent solid, closed form dashed, the
     rate theorem's bound :math:`\tan\theta_1(0)e^{-\text{rate}\,t}` dotted, and the subspace distance between the
@@ -181,6 +185,7 @@ def angles_figure(t, tan_measured, tan_theory, rate: float, projector_error) -> 
     return fig
 
 
+@builder
 def width_gap_figure(widths, trajectory_gap, kernel_error, gap_slope: float, kernel_error_slope: float) -> go.Figure:
     """The trajectory gap of the constrained random-feature network to its infinite-width dynamics and the
     feature kernel's error, against the width (``(len(widths), repeats)`` each: mean and range), log-log, with
@@ -196,6 +201,7 @@ def width_gap_figure(widths, trajectory_gap, kernel_error, gap_slope: float, ker
                                fitted_slopes={gap_name: gap_slope, kernel_name: kernel_error_slope})
 
 
+@builder
 def kernel_change_figure(widths, constrained_change, constrained_slope: float, bt_change, bt_slope: float,
                          change_limit: float) -> go.Figure:
     """Relative change of the tangent kernel during training against the width, log-log: the constrained read-out
@@ -217,6 +223,7 @@ def kernel_change_figure(widths, constrained_change, constrained_slope: float, b
     return fig
 
 
+@builder
 def frozen_kernel_figure(t, frozen_ratio, exact_ratios, rate_predicted: float, window, norm_growth) -> go.Figure:
     r"""The NTK linearisation of the constrained flow against the exact flow, log-y against time ``t``:
     :math:`\sigma_d/\sigma_1` of the frozen-kernel flow (``frozen_ratio``, ``(T,)``) with its predicted decay

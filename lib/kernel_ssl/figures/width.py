@@ -9,8 +9,10 @@ import plotly.graph_objects as go
 
 from ..validation import as_finite_array, check_bool, check_str
 from .lines import measured_and_theory
+from .style import builder
 
 
+@builder
 def loss_against_time(t, network_loss: Mapping[int, np.ndarray], kernel_loss: Mapping[int, np.ndarray],
                       title: str, log_y: bool = True) -> go.Figure:
     r"""The loss of the network of each width against effective time :math:`t=\eta\times\text{step}` (solid) and
