@@ -2173,6 +2173,10 @@ NO_VALUES = {
     "validation.check_bool": "takes a flag",
     "validation.check_same_shape": "compares shapes only",
     "figures.style.log_axes": "takes a figure and two flags",
+    "figures.style.rich_text": "takes a label string",
+    "figures.style.builder": "takes a builder function",
+    "figures.style.finish": "takes a figure and a builder name",
+    "figures.style.label_texts": "takes a figure",
     "widgets.display_output": "takes any displayable object",
 }
 # Functions that take arrays of any shape (so no shape is wrong), with the reason.
