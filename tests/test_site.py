@@ -161,14 +161,14 @@ def figure_cells(notebook: Path) -> list[dict]:
 
 
 def test_figures_are_numbered_and_captioned_in_book_order(built):
-    """Each chapter's figure cells (mystnb.figure) become figures "Fig. N" with their caption and a plotly
+    """Each chapter's figure cells (mystnb.figure) become figures "Figure N" with their caption and a plotly
     figure inside; numbers run 1, 2, ... through the book in _toc.yml order."""
     expected_next = 1
     for doc in toc_files():
         html = page(doc).read_text()
-        numbers = [int(n) for n in re.findall(r'<span class="caption-number">Fig\. (\d+) </span>', html)]
+        numbers = [int(n) for n in re.findall(r'<span class="caption-number">Figure (\d+) </span>', html)]
         assert numbers == list(range(expected_next, expected_next + len(numbers))), \
-            f"{doc.stem}: figures numbered {numbers}, expected to continue from Fig. {expected_next}"
+            f"{doc.stem}: figures numbered {numbers}, expected to continue from Figure {expected_next}"
         expected_next += len(numbers)
         if doc.suffix != ".ipynb":
             continue
@@ -178,7 +178,7 @@ def test_figures_are_numbered_and_captioned_in_book_order(built):
         for cell in cells:
             body = by_id.get(cell["name"])
             assert body is not None, f"{doc.stem}: figure {cell['name']} is not on the page"
-            assert re.search(r'<span class="caption-number">Fig\. \d+ </span>', body), \
+            assert re.search(r'<span class="caption-number">Figure \d+ </span>', body), \
                 f"{doc.stem}: figure {cell['name']} has no number"
             caption = re.sub(r"<[^>]+>|\s+", " ", body.split("<figcaption>")[-1])
             words = [w for w in cell["caption"].split() if w.isalpha()][:5]  # plain words survive rendering
